@@ -1,0 +1,3 @@
+from pressroom.cli.main import app
+
+app(prog_name="pressroom")

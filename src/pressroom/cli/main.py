@@ -1,0 +1,23 @@
+"""The `pressroom` command: thin commands over the domain modules."""
+
+from __future__ import annotations
+
+import typer
+
+from pressroom.cli import data_commands, stack_commands
+
+app = typer.Typer(
+    name="pressroom",
+    help="PostgreSQL-backed storage and serving for Persian and English news.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+app.command()(stack_commands.up)
+app.command()(stack_commands.down)
+app.command()(stack_commands.status)
+app.command()(stack_commands.migrate)
+app.command()(stack_commands.tune)
+app.command()(data_commands.sample)
+app.command()(data_commands.serve)
+app.command()(data_commands.config)

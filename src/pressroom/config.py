@@ -1,0 +1,199 @@
+"""The one typed settings object.
+
+Every setting is read from, in order of precedence: the environment (``PRESSROOM_*``, plus the
+conventional ``DATABASE_URL`` and ``REDIS_URL``), then an optional TOML file (``pressroom.toml`` in
+the working directory, or the path in ``PRESSROOM_CONFIG_FILE``), then the default written here.
+``docs/configuration.md`` is generated from this class (``pressroom config --markdown``) and a test
+keeps the two in step, so a setting cannot exist without its documentation.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "PRESSROOM_CONFIG_FILE"
+DEFAULT_CONFIG_FILE = "pressroom.toml"
+
+Port = int
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get(CONFIG_FILE_ENV)
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise FileNotFoundError(f"{CONFIG_FILE_ENV} points at {path}, which is not a file")
+        return path
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+class Settings(BaseSettings):
+    """pressroom's settings. Field descriptions are the user documentation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PRESSROOM_",
+        extra="forbid",
+        validate_default=True,
+        frozen=True,
+    )
+
+    # -- the local stack -------------------------------------------------------------------------
+    data_dir: Path = Field(
+        default=Path(".pressroom"),
+        description="Folder that holds the local stack: PostgreSQL cluster, Redis data, WAL "
+        "archive, generated passwords, logs. Relative paths are resolved against the working "
+        "directory.",
+    )
+    pg_port: Port = Field(
+        default=54329,
+        ge=1024,
+        le=65535,
+        description="Port the local PostgreSQL listens on (127.0.0.1 only). If it is taken, `up` "
+        "picks a free one and records it in the data folder.",
+    )
+    redis_port: Port = Field(
+        default=63799,
+        ge=1024,
+        le=65535,
+        description="Port the local Redis listens on (127.0.0.1 only); a taken port is replaced "
+        "by a free one, as for PostgreSQL.",
+    )
+    pg_bin_dir: Path | None = Field(
+        default=None,
+        description="Folder with the PostgreSQL server binaries (initdb, pg_ctl, postgres). "
+        "Unset: found through pg_config or /usr/lib/postgresql/<newest>/bin.",
+    )
+    pg_memory_budget_mb: int | None = Field(
+        default=None,
+        ge=128,
+        description="Memory the local PostgreSQL is tuned for, in MB. Unset: all the memory of "
+        "the machine (or its cgroup limit).",
+    )
+    pg_max_connections: int = Field(
+        default=100,
+        ge=10,
+        le=5000,
+        description="max_connections of the local PostgreSQL; the API uses pools, so keep it low.",
+    )
+    wal_archive: bool = Field(
+        default=True,
+        description="Archive WAL segments into <data_dir>/wal-archive so that base backups and "
+        "point-in-time recovery work from the first day.",
+    )
+    service_user: str = Field(
+        default="postgres",
+        description="When pressroom runs as root, the operating-system user that owns and runs "
+        "the local PostgreSQL (PostgreSQL refuses to run as root).",
+    )
+    install_missing_packages: bool = Field(
+        default=True,
+        description="When running as root and PostgreSQL or Redis binaries are missing, install "
+        "them with apt-get. Off, or not root: stop with a message naming the packages.",
+    )
+
+    # -- external services -------------------------------------------------------------------------
+    database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PRESSROOM_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="An external PostgreSQL (13+) to use instead of the local cluster, as a "
+        "libpq URL. Set, pressroom manages no PostgreSQL process and only migrates. Also read "
+        "from DATABASE_URL.",
+    )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PRESSROOM_REDIS_URL", "REDIS_URL", "redis_url"),
+        description="An external Redis to use instead of the local one. Also read from REDIS_URL.",
+    )
+    connect_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds to wait for a database connection before giving up with an error.",
+    )
+
+    # -- the API -------------------------------------------------------------------------------------
+    api_host: str = Field(
+        default="127.0.0.1",
+        description="Address the HTTP API binds to.",
+    )
+    api_port: Port = Field(
+        default=8480,
+        ge=1,
+        le=65535,
+        description="Port the HTTP API listens on; `up` picks a free one if it is taken.",
+    )
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes of the HTTP API server.",
+    )
+    pool_min_size: int = Field(
+        default=2, ge=0, le=1000, description="Connections each API worker keeps open."
+    )
+    pool_max_size: int = Field(
+        default=10, ge=1, le=1000, description="Most connections one API worker opens."
+    )
+
+    # -- the sample corpus ---------------------------------------------------------------------------
+    sample_articles: int = Field(
+        default=20_000,
+        ge=0,
+        description="Articles of the synthetic corpus that `up` loads into an empty database.",
+    )
+    sample_sites: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Site domains the synthetic corpus spreads its articles over.",
+    )
+    sample_seed: int = Field(
+        default=0,
+        description="Seed of the synthetic corpus; the same seed always gives the same corpus.",
+    )
+
+    # -- logging ---------------------------------------------------------------------------------------
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="Least severe log level written.",
+    )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _config_file()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def uses_external_database(self) -> bool:
+        return self.database_url is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings; keyword overrides win over every other source (used by tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,32 @@
+"""Opening connections with a bounded wait and an error a person can act on."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import psycopg
+
+from pressroom.errors import DatabaseUnavailableError
+
+APPLICATION_NAME = "pressroom"
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def connect_sync(url: str, timeout_s: float, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(
+            url,
+            autocommit=autocommit,
+            connect_timeout=max(1, math.ceil(timeout_s)),
+            application_name=APPLICATION_NAME,
+        )
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailableError(
+            f"cannot connect to PostgreSQL at {redact(url)} within {timeout_s:g}s: {reason}"
+        ) from None

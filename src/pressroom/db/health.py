@@ -1,0 +1,34 @@
+"""Whether the database is reachable and its schema is the one this code expects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from pressroom.db.migrate import head_revision
+from pressroom.db.roles import SCHEMA
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    database: bool
+    schema_revision: str | None
+    expected_revision: str
+
+    @property
+    def ready(self) -> bool:
+        return self.database and self.schema_revision == self.expected_revision
+
+
+async def check_readiness(pool: asyncpg.Pool, timeout_s: float = 2.0) -> Readiness:
+    expected = head_revision()
+    try:
+        async with pool.acquire(timeout=timeout_s) as conn:
+            revision = await conn.fetchval(
+                f"SELECT version_num FROM {SCHEMA}.alembic_version",  # noqa: S608
+                timeout=timeout_s,
+            )
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return Readiness(False, None, expected)
+    return Readiness(True, revision, expected)

@@ -1,0 +1,11 @@
+DROP FUNCTION pressroom.ensure_month_partitions(timestamptz, timestamptz);
+DROP TABLE pressroom.article_tags;
+DROP TABLE pressroom.tags;
+DROP FUNCTION pressroom.tag_slug(text);
+DROP TABLE pressroom.article_urls CASCADE;
+DROP TABLE pressroom.articles CASCADE;
+DROP FUNCTION pressroom.claim_article_url();
+DROP FUNCTION pressroom.make_article_id(timestamptz, bigint);
+DROP FUNCTION pressroom.article_id_time(bigint);
+DROP TABLE pressroom.sites;
+DROP DOMAIN pressroom.language_code;

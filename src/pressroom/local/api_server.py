@@ -1,0 +1,83 @@
+"""The API server as a background process of the local stack."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from pressroom.errors import StackError
+from pressroom.local.layout import Layout
+from pressroom.local.processes import clear_stale_pid_file, process_is, read_pid
+
+START_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 30
+MARKER = "pressroom"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiStatus:
+    running: bool
+    pid: int | None = None
+
+
+def api_status(layout: Layout) -> ApiStatus:
+    pid = read_pid(layout.api_pid_file)
+    if pid is None or not process_is(pid, MARKER):
+        return ApiStatus(False)
+    return ApiStatus(True, pid)
+
+
+def _healthy(host: str, port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/health", timeout=1) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def start_api(layout: Layout, host: str, port: int, env: dict[str, str]) -> int:
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    layout.log_dir.mkdir(parents=True, exist_ok=True)
+    clear_stale_pid_file(layout.api_pid_file, MARKER)
+    log = (layout.log_dir / "api.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pressroom", "serve", "--host", host, "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+        # Its own session, so the server outlives `pressroom up` and a Ctrl-C in that terminal.
+        start_new_session=True,
+    )
+    layout.api_pid_file.write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(
+                f"the API server exited with code {process.returncode}; see {layout.log_dir / 'api.log'}"
+            )
+        if _healthy(host, port):
+            return process.pid
+        time.sleep(0.1)
+    process.terminate()
+    raise StackError(f"the API server did not answer on {host}:{port} within {START_TIMEOUT_S}s")
+
+
+def stop_api(layout: Layout) -> bool:
+    status = api_status(layout)
+    if not status.running or status.pid is None:
+        layout.api_pid_file.unlink(missing_ok=True)
+        return False
+    os.killpg(status.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while time.monotonic() < deadline and process_is(status.pid, MARKER):
+        time.sleep(0.05)
+    if process_is(status.pid, MARKER):
+        os.killpg(status.pid, signal.SIGKILL)
+    layout.api_pid_file.unlink(missing_ok=True)
+    return True

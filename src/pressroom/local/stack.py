@@ -1,0 +1,231 @@
+"""The whole local stack: bring it up, take it down, report on it.
+
+One function per verb, each a sequence of idempotent steps, so `up` after a crash or after a
+previous `up` does only what is missing. Progress is reported through a callback so that the
+CLI can draw it and tests can record it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from pressroom.config import Settings
+from pressroom.db import migrate
+from pressroom.db.bootstrap import bootstrap_database
+from pressroom.db.connect import connect_sync
+from pressroom.db.roles import ADMIN_ROLE, DATABASE_NAME
+from pressroom.db.targets import DatabaseTargets, local_targets, local_url
+from pressroom.errors import StackError
+from pressroom.local.api_server import api_status, start_api, stop_api
+from pressroom.local.binaries import (
+    PostgresBinaries,
+    RedisBinaries,
+    ensure_postgres,
+    ensure_redis,
+    find_postgres,
+    find_redis,
+)
+from pressroom.local.layout import Layout
+from pressroom.local.machine import detect_machine
+from pressroom.local.ports import choose_port
+from pressroom.local.postgres import ClusterState, LocalPostgres
+from pressroom.local.processes import RunAs
+from pressroom.local.redis import LocalRedis
+from pressroom.local.secrets import StackSecrets, load_or_create_secrets, read_secrets
+from pressroom.local.state import StackState, read_state, write_state
+from pressroom.local.tuning import TunedSetting, recommend_settings
+
+Notify = Callable[[str], None]
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def tuning_for(settings: Settings) -> list[TunedSetting]:
+    budget = settings.pg_memory_budget_mb
+    return recommend_settings(
+        detect_machine(settings.data_dir),
+        memory_budget_bytes=budget * 1024 * 1024 if budget else None,
+        max_connections=settings.pg_max_connections,
+    )
+
+
+@dataclass
+class UpReport:
+    api_url: str | None = None
+    pg_port: int | None = None
+    redis_port: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Stack:
+    def __init__(self, settings: Settings, notify: Notify = _quiet) -> None:
+        self.settings = settings
+        self.layout = Layout(settings.data_dir)
+        self.notify = notify
+
+    # -- pieces ------------------------------------------------------------------------------------
+    def _postgres(self, binaries: PostgresBinaries) -> LocalPostgres:
+        return LocalPostgres(self.layout, binaries, RunAs.for_servers(self.settings.service_user))
+
+    def _redis(self, binaries: RedisBinaries) -> LocalRedis:
+        return LocalRedis(self.layout, binaries, RunAs.for_servers(self.settings.service_user))
+
+    def _pick_port(self, service: str, recorded: int | None, configured: int, notes: list[str]) -> int:
+        port, why = choose_port(recorded or configured)
+        if why:
+            notes.append(f"{service}: {why}")
+            self.notify(f"{service}: {why}")
+        return port
+
+    # -- up ----------------------------------------------------------------------------------------
+    def up_database(self, report: UpReport) -> DatabaseTargets:
+        """Create and start the cluster if needed, bootstrap roles, migrate; return targets."""
+        settings, layout = self.settings, self.layout
+        layout.root.mkdir(parents=True, exist_ok=True)
+        layout.root.chmod(0o755)  # the service user must enter it; secrets.json stays 0600
+        binaries = ensure_postgres(settings.pg_bin_dir, settings.install_missing_packages)
+        postgres = self._postgres(binaries)
+        postgres.check_data_dir()
+        status = postgres.status()
+        if status.state is ClusterState.ABSENT:
+            if layout.secrets_file.exists() and layout.pg_data.exists():
+                raise StackError(f"{layout.pg_data} exists but {layout.secrets_file} does not")
+            secrets = load_or_create_secrets(layout.secrets_file)
+            self.notify(f"creating a PostgreSQL {binaries.major} cluster in {layout.pg_data}")
+            postgres.create(secrets.admin_password, tuning_for(settings))
+            status = postgres.status()
+        else:
+            secrets = read_secrets(layout.secrets_file)
+        state = read_state(layout.state_file)
+        if status.state is ClusterState.RUNNING and status.port is not None:
+            port = status.port
+        else:
+            port = self._pick_port("PostgreSQL", state.pg_port, settings.pg_port, report.notes)
+            postgres.write_config(port, settings.wal_archive, tuning_for(settings))
+            self.notify(f"starting PostgreSQL on 127.0.0.1:{port}")
+            postgres.start(port)
+        write_state(layout.state_file, state.with_port("pg", port))
+        report.pg_port = port
+        targets = local_targets(layout, port, secrets)
+        bootstrap_database(
+            local_url(layout, port, ADMIN_ROLE, secrets.admin_password, "postgres"),
+            local_url(layout, port, ADMIN_ROLE, secrets.admin_password, DATABASE_NAME),
+            secrets,
+            settings.connect_timeout_s,
+            hypopg=binaries.has_hypopg,
+        )
+        return targets
+
+    def up_redis(self, report: UpReport, secrets: StackSecrets) -> None:
+        if self.settings.redis_url is not None:
+            return
+        redis = self._redis(ensure_redis(self.settings.install_missing_packages))
+        status = redis.status()
+        state = read_state(self.layout.state_file)
+        port = status.port if status.running else None
+        if port is None:
+            port = self._pick_port("Redis", state.redis_port, self.settings.redis_port, report.notes)
+            self.notify(f"starting Redis on 127.0.0.1:{port}")
+            redis.start(port, secrets.redis_password)
+        write_state(self.layout.state_file, read_state(self.layout.state_file).with_port("redis", port))
+        report.redis_port = port
+
+    def migrate(self, targets: DatabaseTargets) -> migrate.MigrationResult:
+        result = migrate.upgrade(targets.owner, self.settings.connect_timeout_s)
+        if result.before != result.after:
+            self.notify(f"migrated the schema from {result.before or 'empty'} to {result.after}")
+        # The current months always have partitions, so everyday writes never touch the default.
+        now = datetime.now(UTC)
+        with connect_sync(targets.owner, self.settings.connect_timeout_s) as conn:
+            conn.execute(
+                "SELECT pressroom.ensure_month_partitions(%s, %s)",
+                [now - timedelta(days=31), now + timedelta(days=92)],
+            )
+        return result
+
+    def load_sample(self, targets: DatabaseTargets, progress: Progress | None = None) -> int:
+        from pressroom.content.load import load_articles, upsert_sites
+        from pressroom.sample import generate_articles, sample_sites
+
+        settings = self.settings
+        total = settings.sample_articles
+
+        async def run() -> int:
+            conn = await asyncpg.connect(targets.writer, timeout=settings.connect_timeout_s)
+            try:
+                if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pressroom.articles)"):
+                    return 0
+                self.notify(f"loading the sample corpus: {total:,} articles")
+                await upsert_sites(conn, sample_sites(settings.sample_sites, settings.sample_seed))
+                done = 0
+
+                def advance(n: int) -> None:
+                    nonlocal done
+                    done += n
+                    if progress is not None:
+                        progress(done, total)
+
+                articles = generate_articles(total, settings.sample_sites, settings.sample_seed)
+                summary = await load_articles(conn, articles, on_progress=advance)
+                return summary.inserted
+            finally:
+                await conn.close()
+
+        return asyncio.run(run())
+
+    def up(self, *, with_api: bool = True, progress: Progress | None = None) -> UpReport:
+        settings = self.settings
+        report = UpReport()
+        if settings.uses_external_database:
+            # An external database is someone else's server: pressroom only migrates it.
+            from pressroom.db.targets import resolve_targets
+
+            targets = resolve_targets(settings)
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+            secrets = load_or_create_secrets(self.layout.secrets_file)
+        else:
+            targets = self.up_database(report)
+            secrets = read_secrets(self.layout.secrets_file)
+        self.migrate(targets)
+        self.up_redis(report, secrets)
+        if settings.sample_articles > 0 and not settings.uses_external_database:
+            self.load_sample(targets, progress)
+        if with_api:
+            report.api_url = self.up_api(report)
+        return report
+
+    def up_api(self, report: UpReport) -> str:
+        settings, layout = self.settings, self.layout
+        state = read_state(layout.state_file)
+        host = settings.api_host
+        if api_status(layout).running and state.api_port is not None:
+            return f"http://{host}:{state.api_port}"
+        port = self._pick_port("API", state.api_port, settings.api_port, report.notes)
+        self.notify(f"starting the API on http://{host}:{port}")
+        env = {"PRESSROOM_DATA_DIR": str(layout.root)}
+        start_api(layout, host, port, env)
+        write_state(layout.state_file, read_state(layout.state_file).with_port("api", port))
+        return f"http://{host}:{port}"
+
+    # -- down --------------------------------------------------------------------------------------
+    def down(self) -> list[str]:
+        """Stop whatever runs, newest first; returns what was stopped."""
+        stopped: list[str] = []
+        if stop_api(self.layout):
+            stopped.append("API")
+        redis_binaries = find_redis()
+        if redis_binaries is not None and self._redis(redis_binaries).stop():
+            stopped.append("Redis")
+        pg_binaries = find_postgres(self.settings.pg_bin_dir)
+        if pg_binaries is not None and not self.settings.uses_external_database:
+            if self._postgres(pg_binaries).stop():
+                stopped.append("PostgreSQL")
+        return stopped
