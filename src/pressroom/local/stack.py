@@ -221,6 +221,8 @@ class Stack:
         stopped: list[str] = []
         if stop_api(self.layout):
             stopped.append("API")
+        # The next `up` decides afresh whether to start the API.
+        write_state(self.layout.state_file, read_state(self.layout.state_file).with_port("api", None))
         redis_binaries = find_redis()
         if redis_binaries is not None and self._redis(redis_binaries).stop():
             stopped.append("Redis")

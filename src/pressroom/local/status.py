@@ -31,7 +31,7 @@ SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint
 @dataclass(frozen=True, slots=True)
 class ServiceReport:
     name: str
-    state: str  # running | stopped | absent | external | unreachable
+    state: str  # running | stopped | absent | external | unreachable | not started
     address: str = ""
     version: str = ""
     pid: int | None = None
@@ -39,7 +39,8 @@ class ServiceReport:
 
     @property
     def healthy(self) -> bool:
-        return self.state in ("running", "external")
+        # "not started": an optional service (the API) that this stack was brought up without.
+        return self.state in ("running", "external", "not started")
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _api_report(settings: Settings) -> ServiceReport:
     status = api_status(layout)
     port = read_state(layout.state_file).api_port
     if not status.running:
-        return ServiceReport("API", "stopped")
+        return ServiceReport("API", "stopped" if port is not None else "not started")
     return ServiceReport("API", "running", f"http://{settings.api_host}:{port}", pid=status.pid)
 
 

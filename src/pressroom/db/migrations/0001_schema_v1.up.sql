@@ -101,9 +101,8 @@ CREATE TABLE pressroom.article_urls (
     -- Ingestion: "is this URL known, and as which article?"
     CONSTRAINT article_urls_pkey PRIMARY KEY (site_id, canonical_url),
     CONSTRAINT article_urls_article_key UNIQUE (article_id),
-    -- Deferrable so rows can move between partitions inside one transaction.
     CONSTRAINT article_urls_article_fkey FOREIGN KEY (article_id, published_at)
-        REFERENCES pressroom.articles (id, published_at) DEFERRABLE INITIALLY IMMEDIATE
+        REFERENCES pressroom.articles (id, published_at)
 );
 
 CREATE FUNCTION pressroom.claim_article_url() RETURNS trigger
@@ -154,7 +153,7 @@ CREATE TABLE pressroom.article_tags (
     -- The tags of one article (article page, revisions).
     CONSTRAINT article_tags_pkey PRIMARY KEY (article_id, published_at, tag_id),
     CONSTRAINT article_tags_article_fkey FOREIGN KEY (article_id, published_at)
-        REFERENCES pressroom.articles (id, published_at) DEFERRABLE INITIALLY IMMEDIATE
+        REFERENCES pressroom.articles (id, published_at)
 ) PARTITION BY RANGE (published_at);
 
 CREATE TABLE pressroom.article_tags_default PARTITION OF pressroom.article_tags DEFAULT;
@@ -164,9 +163,9 @@ CREATE TABLE pressroom.article_tags_default PARTITION OF pressroom.article_tags 
 CREATE INDEX article_tags_tag_feed ON pressroom.article_tags (tag_id, published_at DESC, article_id DESC);
 
 -- Creates the monthly partitions of articles and article_tags for every month from first_month
--- to last_month, moving any rows of those months out of the default partitions. Idempotent and
--- safe to call concurrently; SECURITY DEFINER so the writer role can call it during ingestion
--- while the tables stay owned by the owner.
+-- to last_month, moving rows of those months out of the default partitions. Idempotent and safe
+-- to call concurrently; SECURITY DEFINER so the writer role can call it during ingestion while
+-- the tables stay owned by the owner. Returns the number of partitions created.
 CREATE FUNCTION pressroom.ensure_month_partitions(first_month timestamptz, last_month timestamptz)
     RETURNS integer
     LANGUAGE plpgsql
@@ -177,8 +176,7 @@ CREATE FUNCTION pressroom.ensure_month_partitions(first_month timestamptz, last_
 DECLARE
     month_start timestamptz := date_trunc('month', first_month);
     month_end   timestamptz;
-    parent      text;
-    partition   text;
+    suffix      text;
     created     integer := 0;
 BEGIN
     IF last_month < first_month THEN
@@ -189,31 +187,67 @@ BEGIN
     END IF;
     WHILE month_start <= last_month LOOP
         month_end := month_start + interval '1 month';
-        FOREACH parent IN ARRAY ARRAY['articles', 'article_tags'] LOOP
-            partition := format('%s_p%s', parent, to_char(month_start, 'YYYY_MM'));
-            CONTINUE WHEN to_regclass(partition) IS NOT NULL;
+        suffix := to_char(month_start, '"_p"YYYY_MM');
+        IF to_regclass('articles' || suffix) IS NULL THEN
             -- Two writers creating the same month must not both try.
-            PERFORM pg_advisory_xact_lock(hashtextextended('pressroom.partition.' || partition, 0));
-            CONTINUE WHEN to_regclass(partition) IS NOT NULL;
-            EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
-                           partition, parent);
-            -- Rows of this month that arrived before its partition existed wait in the default
-            -- partition, which would make ATTACH fail; move them across. Foreign keys are
-            -- deferrable, so the rows are briefly absent without tripping them.
-            SET CONSTRAINTS ALL DEFERRED;
-            EXECUTE format(
-                'WITH moved AS (DELETE FROM %I WHERE published_at >= %L AND published_at < %L RETURNING *)
-                 INSERT INTO %I SELECT * FROM moved',
-                parent || '_default', month_start, month_end, partition);
-            EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-                           parent, partition, month_start, month_end);
-            created := created + 1;
-        END LOOP;
+            PERFORM pg_advisory_xact_lock(hashtextextended('pressroom.partition' || suffix, 0));
+        END IF;
+        IF to_regclass('articles' || suffix) IS NULL THEN
+            EXECUTE format('CREATE TABLE %I (LIKE articles INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                           'articles' || suffix);
+            EXECUTE format('CREATE TABLE %I (LIKE article_tags INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                           'article_tags' || suffix);
+            PERFORM move_out_of_default(suffix, month_start, month_end);
+            EXECUTE format('ALTER TABLE articles ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                           'articles' || suffix, month_start, month_end);
+            EXECUTE format('ALTER TABLE article_tags ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                           'article_tags' || suffix, month_start, month_end);
+            -- The URL claims were set aside while their articles moved; their keys exist again.
+            IF to_regclass('pg_temp.moving_urls') IS NOT NULL THEN
+                INSERT INTO article_urls SELECT * FROM moving_urls;
+                DROP TABLE moving_urls;
+            END IF;
+            created := created + 2;
+        END IF;
         month_start := month_end;
     END LOOP;
-    SET CONSTRAINTS ALL IMMEDIATE;
     RETURN created;
 END
 $$;
 
+-- Rows of a month that arrived before its partition existed wait in the default partitions, and
+-- ATTACH would refuse the new partition while they are there. They are moved into the new,
+-- not yet attached tables; foreign keys are checked per partition, so the URL claims that point
+-- at them are set aside (in pg_temp.moving_urls) and put back after the attach.
+CREATE FUNCTION pressroom.move_out_of_default(suffix text, month_start timestamptz, month_end timestamptz)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pressroom, pg_temp
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM articles_default
+                    WHERE published_at >= month_start AND published_at < month_end)
+       AND NOT EXISTS (SELECT 1 FROM article_tags_default
+                        WHERE published_at >= month_start AND published_at < month_end) THEN
+        RETURN;
+    END IF;
+    CREATE TEMP TABLE moving_urls ON COMMIT DROP AS
+        WITH gone AS (DELETE FROM article_urls
+                       WHERE published_at >= month_start AND published_at < month_end
+                      RETURNING *)
+        SELECT * FROM gone;
+    EXECUTE format(
+        'WITH gone AS (DELETE FROM article_tags_default
+                        WHERE published_at >= $1 AND published_at < $2 RETURNING *)
+         INSERT INTO %I SELECT * FROM gone', 'article_tags' || suffix)
+        USING month_start, month_end;
+    EXECUTE format(
+        'WITH gone AS (DELETE FROM articles_default
+                        WHERE published_at >= $1 AND published_at < $2 RETURNING *)
+         INSERT INTO %I SELECT * FROM gone', 'articles' || suffix)
+        USING month_start, month_end;
+END
+$$;
+
 REVOKE ALL ON FUNCTION pressroom.ensure_month_partitions(timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pressroom.move_out_of_default(text, timestamptz, timestamptz) FROM PUBLIC;

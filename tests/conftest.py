@@ -1,0 +1,70 @@
+"""Fixtures that start real servers with pressroom's own stack code; nothing is faked.
+
+One stack (PostgreSQL + Redis) per test run; the migrated `pressroom` database serves as the
+template from which each test module gets its own database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from pressroom.config import Settings
+from pressroom.db.roles import DATABASE_NAME
+from pressroom.db.targets import DatabaseTargets
+from pressroom.local.stack import Stack
+from tests.support import clone_database, drop_database, scratch_dir, stack_settings
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Settings]:
+    """A running local stack for the whole run, torn down at the end."""
+    with scratch_dir() as data_dir:
+        settings = stack_settings(data_dir / "stack")
+        stack = Stack(settings)
+        try:
+            stack.up(with_api=False)
+            yield settings
+        finally:
+            stack.down()
+
+
+@pytest.fixture(scope="module")
+def database(stack: Settings, request: pytest.FixtureRequest) -> Iterator[DatabaseTargets]:
+    """A database of this test module's own, cloned from the migrated template."""
+    name = "t_" + re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1])[:50]
+    targets = clone_database(stack, DATABASE_NAME, name)
+    try:
+        yield targets
+    finally:
+        drop_database(stack, name)
+
+
+@pytest.fixture
+async def writer(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database.writer)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def reader(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database.reader)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def owner(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database.owner)
+    try:
+        yield conn
+    finally:
+        await conn.close()
