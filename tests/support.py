@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from psycopg import sql
+
 from pressroom.config import Settings, load_settings
 from pressroom.db.connect import connect_sync
 from pressroom.db.roles import ADMIN_ROLE, Role
@@ -17,7 +19,6 @@ from pressroom.local.layout import Layout
 from pressroom.local.ports import free_port
 from pressroom.local.secrets import read_secrets
 from pressroom.local.state import read_state
-from psycopg import sql
 
 TEST_MEMORY_BUDGET_MB = 512
 
@@ -54,7 +55,9 @@ def admin_url(settings: Settings, dbname: str = "postgres") -> str:
     layout = Layout(settings.data_dir)
     port = read_state(layout.state_file).pg_port
     assert port is not None
-    return local_url(layout, port, ADMIN_ROLE, read_secrets(layout.secrets_file).admin_password, dbname)
+    return local_url(
+        layout, port, ADMIN_ROLE, read_secrets(layout.secrets_file).admin_password, dbname
+    )
 
 
 def database_targets(settings: Settings, dbname: str) -> DatabaseTargets:
@@ -73,7 +76,9 @@ def database_targets(settings: Settings, dbname: str) -> DatabaseTargets:
 def clone_database(settings: Settings, template: str, name: str) -> DatabaseTargets:
     """A fresh database copied from a migrated template: milliseconds instead of migrating."""
     with connect_sync(admin_url(settings), 10) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
                 sql.Identifier(name), sql.Identifier(template), sql.Identifier(Role.OWNER.value)
@@ -90,4 +95,6 @@ def clone_database(settings: Settings, template: str, name: str) -> DatabaseTarg
 
 def drop_database(settings: Settings, name: str) -> None:
     with connect_sync(admin_url(settings), 10) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

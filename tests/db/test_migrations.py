@@ -26,7 +26,9 @@ def empty_database(stack: Settings) -> Iterator[DatabaseTargets]:
 
 def _tables(url: str) -> set[str]:
     with connect_sync(url, 10) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'pressroom'").fetchall()
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'pressroom'"
+        ).fetchall()
     return {str(r[0]) for r in rows}
 
 
@@ -35,7 +37,14 @@ def test_upgrade_downgrade_upgrade(empty_database: DatabaseTargets) -> None:
     first = migrate.upgrade(url, 10)
     assert (first.before, first.after) == (None, migrate.head_revision())
     tables = _tables(url)
-    assert {"sites", "articles", "articles_default", "article_urls", "tags", "article_tags"} <= tables
+    assert {
+        "sites",
+        "articles",
+        "articles_default",
+        "article_urls",
+        "tags",
+        "article_tags",
+    } <= tables
     again = migrate.upgrade(url, 10)
     assert again.before == again.after == migrate.head_revision()
     down = migrate.downgrade(url, 10, "base")

@@ -22,11 +22,15 @@ async def test_runtime_roles_are_not_superusers(owner: asyncpg.Connection) -> No
 async def test_reader_cannot_write(reader: asyncpg.Connection) -> None:
     assert await reader.fetchval("SELECT count(*) FROM pressroom.sites") >= 0
     with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-        await reader.execute("INSERT INTO pressroom.sites (domain, name, language) VALUES ('r.example', 'r', 'en')")
+        await reader.execute(
+            "INSERT INTO pressroom.sites (domain, name, language) VALUES ('r.example', 'r', 'en')"
+        )
     # Even out of read-only mode, it lacks the privilege.
     await reader.execute("SET default_transaction_read_only = off")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        await reader.execute("INSERT INTO pressroom.sites (domain, name, language) VALUES ('r.example', 'r', 'en')")
+        await reader.execute(
+            "INSERT INTO pressroom.sites (domain, name, language) VALUES ('r.example', 'r', 'en')"
+        )
 
 
 async def test_writer_writes_but_cannot_change_the_schema(writer: asyncpg.Connection) -> None:
@@ -47,6 +51,10 @@ async def test_writer_writes_but_cannot_change_the_schema(writer: asyncpg.Connec
         await writer.execute("DELETE FROM pressroom.alembic_version")
 
 
-async def test_reader_sees_partitions_created_later(owner: asyncpg.Connection, reader: asyncpg.Connection) -> None:
-    await owner.execute("SELECT pressroom.ensure_month_partitions($1, $1)", datetime(2005, 1, 1, tzinfo=UTC))
+async def test_reader_sees_partitions_created_later(
+    owner: asyncpg.Connection, reader: asyncpg.Connection
+) -> None:
+    await owner.execute(
+        "SELECT pressroom.ensure_month_partitions($1, $1)", datetime(2005, 1, 1, tzinfo=UTC)
+    )
     assert await reader.fetchval("SELECT count(*) FROM pressroom.articles_p2005_01") == 0

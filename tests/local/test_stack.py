@@ -59,13 +59,16 @@ def test_cluster_is_private_and_secure_by_default(own_stack: Settings) -> None:
         for line in (layout.pg_data / "pg_hba.conf").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    assert hba and all(fields[-1] == "scram-sha-256" for fields in hba)
+    assert hba
+    assert all(fields[-1] == "scram-sha-256" for fields in hba)
     assert (layout.secrets_file.stat().st_mode & 0o777) == 0o600
     secrets = read_secrets(layout.secrets_file)
     port = read_state(layout.state_file).pg_port
     # Without the password there is no way in, not even over the socket.
     with pytest.raises(psycopg.OperationalError, match="password"):
-        psycopg.connect(host=str(layout.pg_socket_dir), port=port, user="pressroom_admin", dbname="postgres")
+        psycopg.connect(
+            host=str(layout.pg_socket_dir), port=port, user="pressroom_admin", dbname="postgres"
+        )
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(
             host=LOOPBACK, port=port, user="pressroom_owner", password="wrong", dbname="pressroom"
@@ -103,7 +106,9 @@ def test_redis_is_local_and_needs_its_password(own_stack: Settings) -> None:
     assert port is not None
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host=LOOPBACK, port=port).ping()
-    client = redis.Redis(host=LOOPBACK, port=port, password=read_secrets(layout.secrets_file).redis_password)
+    client = redis.Redis(
+        host=LOOPBACK, port=port, password=read_secrets(layout.secrets_file).redis_password
+    )
     assert client.ping()
     assert client.config_get("bind")["bind"] == LOOPBACK
 
@@ -121,7 +126,9 @@ def test_status_reports_a_healthy_stack(own_stack: Settings) -> None:
     report = stack_report(own_stack)
     assert report.healthy, report
     assert [(s.name, s.state) for s in report.services] == [
-        ("PostgreSQL", "running"), ("Redis", "running"), ("API", "not started")
+        ("PostgreSQL", "running"),
+        ("Redis", "running"),
+        ("API", "not started"),
     ]
     assert report.schema_revision == head_revision()
 
@@ -137,7 +144,8 @@ def test_a_crash_leaves_nothing_that_blocks_the_next_up(own_stack: Settings) -> 
     assert binaries is not None
     postgres = LocalPostgres(layout, binaries, RunAs.for_servers(own_stack.service_user))
     status = postgres.status()
-    assert status.state is ClusterState.RUNNING and status.pid is not None
+    assert status.state is ClusterState.RUNNING
+    assert status.pid is not None
     os.kill(status.pid, signal.SIGKILL)
     redis_pid = int((layout.redis_pid_file).read_text())
     os.kill(redis_pid, signal.SIGKILL)

@@ -6,22 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from pressroom import __version__
 from pressroom.api.operations import router as operations_router
 from pressroom.config import Settings, load_settings
 from pressroom.db.pool import create_pool
-from pressroom.db.targets import resolve_targets
+from pressroom.db.targets import DatabaseTargets, resolve_targets
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, targets: DatabaseTargets | None = None) -> FastAPI:
+    """The application; targets default to what the settings point at (tests pass their own)."""
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        targets = resolve_targets(settings)
-        app.state.pool = await create_pool(targets.reader, settings)
+        reader = (targets or resolve_targets(settings)).reader
+        app.state.pool = await create_pool(reader, settings)
         try:
             yield
         finally:
@@ -31,7 +31,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="pressroom",
         version=__version__,
         summary="Articles from many news sites, in Persian and English.",
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 
 from pressroom.db.health import check_readiness
 
@@ -16,7 +16,7 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready", summary="Readiness: the database answers and its schema is current")
-async def ready(request: Request) -> ORJSONResponse:
+async def ready(request: Request) -> JSONResponse:
     readiness = await check_readiness(request.app.state.pool)
     body = {
         "status": "ready" if readiness.ready else "not ready",
@@ -24,4 +24,4 @@ async def ready(request: Request) -> ORJSONResponse:
         "schema": readiness.schema_revision,
         "expected_schema": readiness.expected_revision,
     }
-    return ORJSONResponse(body, status_code=200 if readiness.ready else 503)
+    return JSONResponse(body, status_code=200 if readiness.ready else 503)

@@ -16,7 +16,9 @@ from pressroom.config_docs import settings_markdown
 
 @user_errors
 def sample(
-    count: Annotated[int, typer.Option("--count", "-n", min=0, help="Articles to generate.")] = 1000,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=0, help="Articles to generate.")
+    ] = 1000,
     sites: Annotated[int, typer.Option("--sites", "-m", min=1, help="Site domains.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same corpus.")] = 0,
     output: Annotated[
@@ -53,7 +55,9 @@ def _write(stream: BinaryIO, text: str) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default: api_host).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: api_port).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: api_workers).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: api_workers).")
+    ] = None,
 ) -> None:
     """Run the HTTP API in the foreground."""
     import uvicorn

@@ -45,7 +45,9 @@ def up(
         console.print(f"  API            {report.api_url}")
         console.print(f"  API docs       {report.api_url}/docs")
     if report.pg_port:
-        console.print(f"  PostgreSQL     127.0.0.1:{report.pg_port} (passwords in {config.data_dir}/secrets.json)")
+        console.print(
+            f"  PostgreSQL     127.0.0.1:{report.pg_port} (passwords in {config.data_dir}/secrets.json)"
+        )
     if report.redis_port:
         console.print(f"  Redis          127.0.0.1:{report.redis_port}")
     console.print("  Status         pressroom status")
@@ -83,7 +85,11 @@ def status(
         console.print(table)
         console.print(
             f"schema: {report.schema_revision or 'none'} (expected {report.expected_revision})"
-            + (f", ~{report.articles_estimate:,} articles" if report.articles_estimate is not None else "")
+            + (
+                f", ~{report.articles_estimate:,} articles"
+                if report.articles_estimate is not None
+                else ""
+            )
         )
         for problem in report.problems:
             console.print(f"[yellow]• {problem}[/yellow]")
@@ -122,10 +128,16 @@ def tune(
     machine = detect_machine(config.data_dir)
     chosen = tuning_for(config)
     if as_json:
-        typer.echo(json.dumps({"machine": asdict(machine), "settings": [asdict(s) for s in chosen]}, indent=2))
+        typer.echo(
+            json.dumps(
+                {"machine": asdict(machine), "settings": [asdict(s) for s in chosen]}, indent=2
+            )
+        )
         return
     gib = machine.memory_bytes / 2**30
-    table = Table(title=f"PostgreSQL settings for {machine.cpus} CPUs, {gib:.1f} GiB, {machine.storage}")
+    table = Table(
+        title=f"PostgreSQL settings for {machine.cpus} CPUs, {gib:.1f} GiB, {machine.storage}"
+    )
     table.add_column("setting", style="bold")
     table.add_column("value")
     table.add_column("why")

@@ -38,7 +38,5 @@ def article_id_time(article_id: int) -> datetime:
 
 def url_discriminator(site: str, canonical_url: str, attempt: int = 0) -> int:
     """A stable discriminator from the article's identity; attempt > 0 after an id collision."""
-    digest = hashlib.blake2b(
-        f"{site}\n{canonical_url}\n{attempt}".encode(), digest_size=8
-    ).digest()
+    digest = hashlib.blake2b(f"{site}\n{canonical_url}\n{attempt}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") & DISCRIMINATOR_MASK

@@ -40,12 +40,14 @@ def bootstrap_database(
     """
     with connect_sync(maintenance_url, timeout_s) as conn:
         for role, password in _role_passwords(secrets).items():
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role.value]).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", [role.value]
+            ).fetchone()
             verb = "ALTER" if exists else "CREATE"
             conn.execute(
-                sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
-                    sql.Identifier(role.value), sql.Literal(password)
-                )
+                sql.SQL(
+                    verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
+                ).format(sql.Identifier(role.value), sql.Literal(password))
             )
         # Defence in depth: even a bug in the read API cannot write through the reader role.
         conn.execute(
@@ -55,7 +57,9 @@ def bootstrap_database(
         )
         # Query statistics and activity of every role, for `pressroom doctor`.
         conn.execute(sql.SQL("GRANT pg_monitor TO {}").format(sql.Identifier(Role.OWNER.value)))
-        has_db = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
+        has_db = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
         if not has_db:
             conn.execute(
                 sql.SQL("CREATE DATABASE {} OWNER {}").format(

@@ -6,6 +6,7 @@ import math
 import re
 
 import psycopg
+from psycopg.rows import TupleRow
 
 from pressroom.errors import DatabaseUnavailableError
 
@@ -17,7 +18,9 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-def connect_sync(url: str, timeout_s: float, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+def connect_sync(
+    url: str, timeout_s: float, *, autocommit: bool = True
+) -> psycopg.Connection[TupleRow]:
     try:
         return psycopg.connect(
             url,

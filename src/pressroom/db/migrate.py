@@ -25,7 +25,7 @@ def run_sql_file(name: str) -> None:
     dbapi = op.get_bind().connection.driver_connection
     assert isinstance(dbapi, psycopg.Connection)
     # No parameters are passed, so psycopg sends the file as it is: '%' and ':' need no escaping.
-    dbapi.execute(_sql(name))  # type: ignore[call-overload]
+    dbapi.execute(_sql(name))
 
 
 def _config(url: str, timeout_s: float) -> Config:
@@ -76,5 +76,4 @@ def downgrade(url: str, timeout_s: float, revision: str) -> MigrationResult:
 def apply_grants(url: str, timeout_s: float) -> None:
     grants = (resources.files("pressroom.db") / "grants.sql").read_text(encoding="utf-8")
     with connect_sync(url, timeout_s) as conn:
-        conn.execute(grants)  # type: ignore[call-overload]
-
+        conn.execute(grants)

@@ -34,7 +34,7 @@ def api_status(layout: Layout) -> ApiStatus:
 
 def _healthy(host: str, port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://{host}:{port}/health", timeout=1) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://{host}:{port}/health", timeout=1) as response:
             return bool(response.status == 200)
     except OSError:
         return False

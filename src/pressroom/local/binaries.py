@@ -44,7 +44,9 @@ class RedisBinaries:
 
 def _postgres_version(bin_dir: Path) -> tuple[int, str] | None:
     postgres = bin_dir / "postgres"
-    if not (postgres.is_file() and (bin_dir / "initdb").is_file() and (bin_dir / "pg_ctl").is_file()):
+    if not (
+        postgres.is_file() and (bin_dir / "initdb").is_file() and (bin_dir / "pg_ctl").is_file()
+    ):
         return None
     out = subprocess.run([str(postgres), "--version"], capture_output=True, text=True, check=False)
     match = re.search(r"(\d+)(?:\.(\d+))?", out.stdout)
@@ -115,7 +117,9 @@ def _services_not_started() -> Iterator[None]:
     if POLICY_RC_D.exists():
         yield
         return
-    POLICY_RC_D.write_text("#!/bin/sh\n# written by pressroom while installing packages\nexit 101\n")
+    POLICY_RC_D.write_text(
+        "#!/bin/sh\n# written by pressroom while installing packages\nexit 101\n"
+    )
     POLICY_RC_D.chmod(0o755)
     try:
         yield
@@ -127,18 +131,22 @@ def apt_install(packages: list[str]) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     CREATECLUSTER_CONF.parent.mkdir(parents=True, exist_ok=True)
     if not CREATECLUSTER_CONF.exists():
-        CREATECLUSTER_CONF.write_text("# pressroom creates its own clusters\ncreate_main_cluster = false\n")
-    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+        CREATECLUSTER_CONF.write_text(
+            "# pressroom creates its own clusters\ncreate_main_cluster = false\n"
+        )
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    quiet = {"env": env, "check": False, "capture_output": True, "text": True}
     with _services_not_started():
-        if subprocess.run(install, env=env, check=False).returncode == 0:
-            return
-        # The package lists may be missing or stale on a fresh machine: refresh once and retry.
-        subprocess.run(["apt-get", "update"], env=env, check=False)
-        result = subprocess.run(install, env=env, check=False)
+        result = subprocess.run(install, **quiet)  # type: ignore[call-overload]
+        if result.returncode != 0:
+            # The package lists may be missing or stale on a fresh machine: refresh, retry.
+            subprocess.run(["apt-get", "update", "-q"], **quiet)  # type: ignore[call-overload]
+            result = subprocess.run(install, **quiet)  # type: ignore[call-overload]
     if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
         raise MissingBinariesError(
-            f"apt-get could not install {' '.join(packages)} (exit {result.returncode}); "
-            "install them by hand and run the command again"
+            f"apt-get could not install {' '.join(packages)} (exit {result.returncode}):\n"
+            f"{tail}\nInstall them by hand and run the command again."
         )
 
 

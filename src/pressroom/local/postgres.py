@@ -71,7 +71,9 @@ def stack_conf(layout: Layout, port: int, archive: bool) -> str:
     ]
     if archive:
         target = shlex.quote(str(layout.wal_archive))
-        command = f"test ! -f {target}/%f && cp %p {target}/%f.tmp && mv {target}/%f.tmp {target}/%f"
+        command = (
+            f"test ! -f {target}/%f && cp %p {target}/%f.tmp && mv {target}/%f.tmp {target}/%f"
+        )
         lines.append(f"archive_command = {_conf_string(command)}")
     return "\n".join(lines) + "\n"
 

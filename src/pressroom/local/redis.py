@@ -80,7 +80,9 @@ class LocalRedis:
                     return
             except redis.RedisError:
                 time.sleep(0.1)
-        raise StackError(f"Redis did not answer on port {port} within {START_TIMEOUT_S}s; see {log_file}")
+        raise StackError(
+            f"Redis did not answer on port {port} within {START_TIMEOUT_S}s; see {log_file}"
+        )
 
     def stop(self) -> bool:
         status = self.status()

@@ -37,7 +37,7 @@ from pressroom.local.postgres import ClusterState, LocalPostgres
 from pressroom.local.processes import RunAs
 from pressroom.local.redis import LocalRedis
 from pressroom.local.secrets import StackSecrets, load_or_create_secrets, read_secrets
-from pressroom.local.state import StackState, read_state, write_state
+from pressroom.local.state import read_state, write_state
 from pressroom.local.tuning import TunedSetting, recommend_settings
 
 Notify = Callable[[str], None]
@@ -78,7 +78,9 @@ class Stack:
     def _redis(self, binaries: RedisBinaries) -> LocalRedis:
         return LocalRedis(self.layout, binaries, RunAs.for_servers(self.settings.service_user))
 
-    def _pick_port(self, service: str, recorded: int | None, configured: int, notes: list[str]) -> int:
+    def _pick_port(
+        self, service: str, recorded: int | None, configured: int, notes: list[str]
+    ) -> int:
         port, why = choose_port(recorded or configured)
         if why:
             notes.append(f"{service}: {why}")
@@ -132,10 +134,14 @@ class Stack:
         state = read_state(self.layout.state_file)
         port = status.port if status.running else None
         if port is None:
-            port = self._pick_port("Redis", state.redis_port, self.settings.redis_port, report.notes)
+            port = self._pick_port(
+                "Redis", state.redis_port, self.settings.redis_port, report.notes
+            )
             self.notify(f"starting Redis on 127.0.0.1:{port}")
             redis.start(port, secrets.redis_password)
-        write_state(self.layout.state_file, read_state(self.layout.state_file).with_port("redis", port))
+        write_state(
+            self.layout.state_file, read_state(self.layout.state_file).with_port("redis", port)
+        )
         report.redis_port = port
 
     def migrate(self, targets: DatabaseTargets) -> migrate.MigrationResult:
@@ -222,12 +228,14 @@ class Stack:
         if stop_api(self.layout):
             stopped.append("API")
         # The next `up` decides afresh whether to start the API.
-        write_state(self.layout.state_file, read_state(self.layout.state_file).with_port("api", None))
+        write_state(
+            self.layout.state_file, read_state(self.layout.state_file).with_port("api", None)
+        )
         redis_binaries = find_redis()
         if redis_binaries is not None and self._redis(redis_binaries).stop():
             stopped.append("Redis")
         pg_binaries = find_postgres(self.settings.pg_bin_dir)
-        if pg_binaries is not None and not self.settings.uses_external_database:
-            if self._postgres(pg_binaries).stop():
-                stopped.append("PostgreSQL")
+        local_cluster = pg_binaries is not None and not self.settings.uses_external_database
+        if local_cluster and pg_binaries is not None and self._postgres(pg_binaries).stop():
+            stopped.append("PostgreSQL")
         return stopped

@@ -64,16 +64,22 @@ class StackReport:
 def _postgres_report(settings: Settings, report: StackReport) -> ServiceReport:
     if settings.database_url is not None:
         url = settings.database_url.get_secret_value()
-        return _probe_database(settings, report, ServiceReport("PostgreSQL", "external", redact(url)))
+        return _probe_database(
+            settings, report, ServiceReport("PostgreSQL", "external", redact(url))
+        )
     layout = Layout(settings.data_dir)
     binaries = find_postgres(settings.pg_bin_dir)
     if binaries is None:
         return ServiceReport("PostgreSQL", "absent", detail="server binaries not installed")
     status = LocalPostgres(layout, binaries, RunAs()).status()
     if status.state is ClusterState.ABSENT:
-        return ServiceReport("PostgreSQL", "absent", version=binaries.version, detail="run `pressroom up`")
+        return ServiceReport(
+            "PostgreSQL", "absent", version=binaries.version, detail="run `pressroom up`"
+        )
     if status.state is ClusterState.STOPPED:
-        return ServiceReport("PostgreSQL", "stopped", version=binaries.version, detail=str(layout.pg_data))
+        return ServiceReport(
+            "PostgreSQL", "stopped", version=binaries.version, detail=str(layout.pg_data)
+        )
     service = ServiceReport(
         "PostgreSQL",
         "running",
@@ -85,7 +91,9 @@ def _postgres_report(settings: Settings, report: StackReport) -> ServiceReport:
     return _probe_database(settings, report, service)
 
 
-def _probe_database(settings: Settings, report: StackReport, service: ServiceReport) -> ServiceReport:
+def _probe_database(
+    settings: Settings, report: StackReport, service: ServiceReport
+) -> ServiceReport:
     try:
         targets = resolve_targets(settings)
         report.schema_revision = current_revision(targets.owner, settings.connect_timeout_s)
@@ -97,7 +105,9 @@ def _probe_database(settings: Settings, report: StackReport, service: ServiceRep
                 report.articles_estimate = int(estimate[0]) if estimate else None
     except PressroomError as exc:
         return ServiceReport(service.name, "unreachable", service.address, detail=str(exc))
-    return ServiceReport(service.name, service.state, service.address, version, service.pid, service.detail)
+    return ServiceReport(
+        service.name, service.state, service.address, version, service.pid, service.detail
+    )
 
 
 def _redis_report(settings: Settings) -> ServiceReport:
