@@ -14,7 +14,8 @@ from rich.console import Console
 from pressroom.config import Settings, load_settings
 from pressroom.errors import PressroomError
 
-console = Console(stderr=True)
+# soft_wrap: messages are not broken at the terminal width, so they stay greppable in logs.
+console = Console(stderr=True, soft_wrap=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 

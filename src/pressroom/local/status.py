@@ -151,6 +151,8 @@ def stack_report(settings: Settings) -> StackReport:
     report.services.append(_postgres_report(settings, report))
     report.services.append(_redis_report(settings))
     report.services.append(_api_report(settings))
+    if report.services[0].state == "absent":
+        report.problems.append(f"no local stack in {report.data_dir}: run `pressroom up`")
     if report.schema_revision != report.expected_revision and report.services[0].healthy:
         report.problems.append(
             f"schema is at {report.schema_revision or 'nothing'}, this code expects "

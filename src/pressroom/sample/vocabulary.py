@@ -1,13 +1,15 @@
 """Word lists and phrase grammars for the synthetic corpus. Data only.
 
-Persian entries use "_" where the written word needs a zero-width non-joiner (U+200C), so
-the half-spaces that a Persian search engine must handle stay visible when editing this file.
+Persian entries use a middle dot "·" where the written word needs a zero-width non-joiner
+(U+200C), so the half-spaces a Persian search engine must handle stay visible in this file.
 
 Grammars are templates with ``{slot}`` references to other rules of the same grammar. The
-generator also supplies a few computed slots: ``P`` (the article's main person), ``C`` (its
-main city), ``num``, ``pct``, ``year`` and ``topic`` (the section's words). Within each rule,
-earlier entries are picked more often (a Zipf-like skew), so order entries from common to rare.
+generator supplies the rest: ``P`` and ``C`` (the article's main person and city), ``num``,
+``few``, ``pct``, ``year``, ``topic`` (the section's words), ``first``, ``last`` and ``city``.
+In each rule, earlier entries are picked more often (a Zipf-like skew): order them by frequency.
 """
+
+# ruff: noqa: RUF001 - Persian data: the plural suffix (heh + alef) is not a disguised "ol".
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ _SPLIT = re.compile(r"[|\n]")
 
 
 def _entries(text: str) -> tuple[str, ...]:
-    return tuple(e.strip().replace("_", ZWNJ) for e in _SPLIT.split(text) if e.strip())
+    """Split on "|" and line breaks; a backslash-continued line stays within its entry."""
+    return tuple(" ".join(e.split()).replace("·", ZWNJ) for e in _SPLIT.split(text) if e.strip())
 
 
 def _pairs(text: str) -> tuple[tuple[str, str], ...]:
@@ -27,9 +30,9 @@ def _pairs(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((slug.strip(), label.strip()) for slug, label in pairs)
 
 
-LANGUAGES = ("fa", "en")
+LANGUAGES: tuple[str, ...] = ("fa", "en")
 
-SECTIONS = (
+SECTIONS: tuple[str, ...] = (
     "politics",
     "economy",
     "sports",
@@ -39,7 +42,7 @@ SECTIONS = (
     "health",
     "science",
 )
-SECTION_WEIGHTS = (18, 18, 16, 10, 14, 8, 8, 8)
+SECTION_WEIGHTS: tuple[int, ...] = (18, 18, 16, 10, 14, 8, 8, 8)
 
 # Every first and last name and every city below is a single whitespace-separated token: the
 # generator counts words without re-splitting text, and relies on a person being two words.
@@ -63,8 +66,8 @@ FIRST_NAMES: dict[str, tuple[str, ...]] = {
 LAST_NAMES: dict[str, tuple[str, ...]] = {
     "fa": _entries(
         """احمدی | محمدی | حسینی | رضایی | کریمی | موسوی | جعفری | رحیمی | صادقی | قاسمی | نوری
-        هاشمی | کاظمی | ملکی | شریفی | طاهری | زارعی | عباسی | یزدانی | فراهانی | حسین_زاده
-        علی_پور | نیک_نام | قربانی | اکبری | سلطانی | توکلی | امینی | باقری | تهرانی | شیرازی
+        هاشمی | کاظمی | ملکی | شریفی | طاهری | زارعی | عباسی | یزدانی | فراهانی | حسین·زاده
+        علی·پور | نیک·نام | قربانی | اکبری | سلطانی | توکلی | امینی | باقری | تهرانی | شیرازی
         اصفهانی | کرمانی | نجفی | مرادی | بهرامی | رستمی | افشار | کیانی | پورمحمدی | عبداللهی
         میرزایی | نصیری | قنبری | جهانگیری | صالحی | فتحی | خسروی | اسدی | حیدری"""
     ),
@@ -83,7 +86,7 @@ CITIES: dict[str, tuple[str, ...]] = {
     "fa": _entries(
         """تهران | مشهد | اصفهان | شیراز | تبریز | کرج | اهواز | قم | کرمانشاه | رشت | کرمان | یزد
         اراک | همدان | زنجان | ارومیه | ساری | گرگان | بوشهر | بندرعباس | سنندج | قزوین | اردبیل
-        بیرجند | زاهدان | خرم_آباد | کاشان | سمنان | بجنورد | یاسوج | پاریس | لندن | برلین | مسکو
+        بیرجند | زاهدان | خرم·آباد | کاشان | سمنان | بجنورد | یاسوج | پاریس | لندن | برلین | مسکو
         پکن | توکیو | دوحه | دبی | استانبول | بغداد | کابل | وین | ژنو | رم | نیویورک"""
     ),
     "en": _entries(
@@ -100,34 +103,34 @@ CITIES: dict[str, tuple[str, ...]] = {
 TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
     "fa": {
         "politics": _entries(
-            """مجلس | کابینه | نمایندگان | انتخابات | استیضاح | رأی_گیری | نامزدها | قانون اساسی
-            شورای نگهبان | لایحه بودجه | احزاب | اصلاح_طلبان | اصولگرایان | دیپلماسی
+            """مجلس | کابینه | نمایندگان | انتخابات | استیضاح | رأی·گیری | نامزدها | قانون اساسی
+            شورای نگهبان | لایحه بودجه | احزاب | اصلاح·طلبان | اصولگرایان | دیپلماسی
             سیاست خارجی | وزارت کشور | شورای شهر | استانداری | مشارکت سیاسی | صندوق رأی
-            کمیسیون امنیت ملی | مناظره انتخاباتی | فراکسیون | هیئت دولت | رئیس_جمهور"""
+            کمیسیون امنیت ملی | مناظره انتخاباتی | فراکسیون | هیئت دولت | رئیس·جمهور"""
         ),
         "economy": _entries(
             """تورم | نرخ ارز | دلار | یورو | سکه | طلا | بورس | شاخص کل | سهام | بانک مرکزی
             نقدینگی | یارانه | مالیات | صادرات غیرنفتی | واردات | کسری بودجه | تعرفه | بازار مسکن
-            اجاره_بها | بازار خودرو | رکود | رشد اقتصادی | سرمایه_گذاری خارجی | نرخ سود بانکی
+            اجاره·بها | بازار خودرو | رکود | رشد اقتصادی | سرمایه·گذاری خارجی | نرخ سود بانکی
             معیشت | حقوق کارگران | بازار سرمایه | رمزارز"""
         ),
         "sports": _entries(
-            """فوتبال | والیبال | کشتی | بسکتبال | تیم ملی | سرمربی | دروازه_بان | مهاجم | هافبک
+            """فوتبال | والیبال | کشتی | بسکتبال | تیم ملی | سرمربی | دروازه·بان | مهاجم | هافبک
             داور | پنالتی | گل | لیگ برتر | جام جهانی | المپیک | مدال طلا | قهرمانی آسیا
-            نقل_وانتقالات | استقلال | پرسپولیس | سپاهان | تراکتور | ورزشگاه آزادی | فینال
-            نیمه_نهایی | فدراسیون فوتبال | وزنه_برداری | تکواندو | فوتسال"""
+            نقل·وانتقالات | استقلال | پرسپولیس | سپاهان | تراکتور | ورزشگاه آزادی | فینال
+            نیمه·نهایی | فدراسیون فوتبال | وزنه·برداری | تکواندو | فوتسال"""
         ),
         "technology": _entries(
             """هوش مصنوعی | تلفن همراه | گوشی هوشمند | اینترنت | پهنای باند | فیلترینگ
-            استارتاپ_ها | نرم_افزار | سخت_افزار | امنیت سایبری | رمزارز | بلاک_چین | ماهواره
-            ربات | اپلیکیشن | پلتفرم | پیام_رسان | شبکه_های اجتماعی | اینترنت ملی
-            فناوری اطلاعات | تراشه | پردازنده | دولت الکترونیک | فیبر نوری | اینترنت ماهواره_ای
-            شرکت_های دانش_بنیان | نسل پنجم"""
+            استارتاپ·ها | نرم·افزار | سخت·افزار | امنیت سایبری | رمزارز | بلاک·چین | ماهواره
+            ربات | اپلیکیشن | پلتفرم | پیام·رسان | شبکه·های اجتماعی | اینترنت ملی
+            فناوری اطلاعات | تراشه | پردازنده | دولت الکترونیک | فیبر نوری | اینترنت ماهواره·ای
+            شرکت·های دانش·بنیان | نسل پنجم"""
         ),
         "world": _entries(
-            """سفارت | سفیر | پناهجویان | آتش_بس | نیروهای نظامی | معاهده | ائتلاف | مرزها
-            نماینده ویژه | کمک_های بشردوستانه | مهاجرت | دیپلمات_ها | نشست سران | تحریم_ها
-            اعتراضات | درگیری | صلح | شورای امنیت | سازمان ملل | مذاکرات هسته_ای | توافق_نامه
+            """سفارت | سفیر | پناهجویان | آتش·بس | نیروهای نظامی | معاهده | ائتلاف | مرزها
+            نماینده ویژه | کمک·های بشردوستانه | مهاجرت | دیپلمات·ها | نشست سران | تحریم·ها
+            اعتراضات | درگیری | صلح | شورای امنیت | سازمان ملل | مذاکرات هسته·ای | توافق·نامه
             روابط دوجانبه | اتحادیه اروپا | خاورمیانه | کاخ سفید | کرملین | ناتو | غزه | اوکراین
             افغانستان"""
         ),
@@ -139,16 +142,16 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "health": _entries(
             """بیمارستان | واکسن | ویروس | بیماران | پرستاران | جراحی | دیابت | سرطان | درمان
-            درمانگاه | همه_گیری | عفونت | دارو | تغذیه | چاقی | بیمه سلامت | داروخانه | سلامت روان
+            درمانگاه | همه·گیری | عفونت | دارو | تغذیه | چاقی | بیمه سلامت | داروخانه | سلامت روان
             شیوع | علائم | آنفلوانزا | کرونا | پزشک خانواده | اورژانس | اهدای خون | فشار خون
             کمبود دارو | واکسیناسیون | وزارت بهداشت"""
         ),
         "science": _entries(
-            """پژوهشگران | تلسکوپ | تغییرات اقلیمی | گونه_های جانوری | ژنوم | فسیل | آزمایشگاه
-            آزمایش | فیزیک | شیمی | زیست_شناسی | سیارک | مأموریت فضایی | فضاپیما | اقیانوس
-            یخچال_های طبیعی | انتشار کربن | تنوع زیستی | ذرات بنیادی | فیزیک کوانتوم
-            سلول_های بنیادی | پروتئین | نانوفناوری | ریزگردها | دریاچه ارومیه | زلزله
-            انرژی خورشیدی | ستاره_شناسی | مریخ"""
+            """پژوهشگران | تلسکوپ | تغییرات اقلیمی | گونه·های جانوری | ژنوم | فسیل | آزمایشگاه
+            آزمایش | فیزیک | شیمی | زیست·شناسی | سیارک | مأموریت فضایی | فضاپیما | اقیانوس
+            یخچال·های طبیعی | انتشار کربن | تنوع زیستی | ذرات بنیادی | فیزیک کوانتوم
+            سلول·های بنیادی | پروتئین | نانوفناوری | ریزگردها | دریاچه ارومیه | زلزله
+            انرژی خورشیدی | ستاره·شناسی | مریخ"""
         ),
     },
     "en": {
@@ -167,9 +170,9 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "sports": _entries(
             """football | goal | striker | midfielder | goalkeeper | referee | penalty | final
-            semifinal | league | cup | tournament | champion | medal | olympics | marathon
+            semifinal | league | cup | tournament | champion | medal | Olympics | marathon
             wrestling | volleyball | basketball | tennis | transfer window | squad | derby
-            head coach | injury | season | world cup | premier league"""
+            head coach | injury | season | World Cup | Premier League"""
         ),
         "technology": _entries(
             """smartphone | software | startup | algorithm | artificial intelligence | chip
@@ -180,8 +183,8 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
         "world": _entries(
             """embassy | ambassador | refugees | ceasefire | troops | treaty | alliance | border
             envoy | humanitarian aid | migration | diplomats | summit | sanctions | protests
-            conflict | peacekeepers | rebels | security council | united nations | nuclear talks
-            trade deal | european union | middle east | white house | kremlin | nato"""
+            conflict | peacekeepers | rebels | Security Council | United Nations | nuclear talks
+            trade deal | European Union | Middle East | White House | Kremlin | NATO"""
         ),
         "culture": _entries(
             """film | director | actor | novel | author | poetry | theater | concert | album
@@ -199,7 +202,7 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
             """researchers | telescope | climate | species | genome | fossil | laboratory
             experiment | physics | chemistry | biology | asteroid | mission | spacecraft | ocean
             glacier | emissions | carbon | biodiversity | particle | quantum | evolution | neurons
-            protein | earthquake | solar power | astronomy | mars"""
+            protein | earthquake | solar power | astronomy | Mars"""
         ),
     },
 }
@@ -208,7 +211,7 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
 TAGS: dict[str, dict[str, tuple[str, ...]]] = {
     "fa": {
         "politics": _entries(
-            "سیاست | انتخابات | مجلس | دولت | دیپلماسی | احزاب | استیضاح | کابینه | رئیس_جمهور"
+            "سیاست | انتخابات | مجلس | دولت | دیپلماسی | احزاب | استیضاح | کابینه | رئیس·جمهور"
         ),
         "economy": _entries(
             "اقتصاد | تورم | بورس | دلار | ارز | طلا | مسکن | خودرو | یارانه | مالیات | بودجه"
@@ -217,10 +220,10 @@ TAGS: dict[str, dict[str, tuple[str, ...]]] = {
             "ورزش | فوتبال | والیبال | کشتی | المپیک | استقلال | پرسپولیس | فوتسال | تکواندو"
         ),
         "technology": _entries(
-            "فناوری | اینترنت | استارتاپ | موبایل | فیلترینگ | رمزارز | ماهواره | نرم_افزار"
+            "فناوری | اینترنت | استارتاپ | موبایل | فیلترینگ | رمزارز | ماهواره | نرم·افزار"
         ),
         "world": _entries(
-            "بین_الملل | خاورمیانه | اروپا | آمریکا | روسیه | چین | افغانستان | عراق | مهاجرت"
+            "بین·الملل | خاورمیانه | اروپا | آمریکا | روسیه | چین | افغانستان | عراق | مهاجرت"
         ),
         "culture": _entries(
             "فرهنگ | سینما | کتاب | موسیقی | تئاتر | هنر | ادبیات | جشنواره | نوروز | سریال"
@@ -229,7 +232,7 @@ TAGS: dict[str, dict[str, tuple[str, ...]]] = {
             "سلامت | کرونا | واکسن | بهداشت | درمان | تغذیه | دارو | بیمارستان | سرطان | دیابت"
         ),
         "science": _entries(
-            "علم | فضا | محیط_زیست | پژوهش | نجوم | اقلیم | زلزله | انرژی | فیزیک | ژنتیک"
+            "علم | فضا | محیط·زیست | پژوهش | نجوم | اقلیم | زلزله | انرژی | فیزیک | ژنتیک"
         ),
     },
     "en": {
@@ -269,7 +272,7 @@ TAGS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 GENERAL_TAGS: dict[str, tuple[str, ...]] = {
-    "fa": _entries("ایران | تهران | گزارش | تحلیل | گفت_وگو | فوری"),
+    "fa": _entries("ایران | تهران | گزارش | تحلیل | گفت·وگو | فوری"),
     "en": _entries("analysis | breaking-news | explainer | opinion | interview | exclusive"),
 }
 
@@ -278,42 +281,47 @@ _EN_GRAMMAR_TEXT: dict[str, str] = {
         {opener} the {adj} {noun} {vt} the {topic} {pp}.
         The {topic} {vi} {time}, according to {org}.
         {person}, {role}, {say} the {noun} would {inf} the {adj} {topic} {pp}.
-        {P} {say} that the {adj} {noun} {vi} {pp}.
-        Officials in {C} {vt} a {adj} plan to {inf} the {topic} by {year}.
         {org} {vt} the {noun} {time}, citing {adj} {noun}.
         The {topic} {vi} by {pct} percent {pp}, {source} showed.
-        {P} told {agency} that the {topic} {vi} after the {adj} {noun}.
-        "The {topic} is {adj} for our {noun}," {P} {say}.
         In {city}, {num} {noun} {vt} the {adj} {topic} {time}.
         {analysts} {say} the {adj} {topic} could {inf} the {noun} in {year}.
         The {adj} {noun} comes as {org} {vt} the {topic} {pp}.
-        More than {num} {noun} {vt} the {topic} in {C} {time}.
         It was not immediately clear whether the {topic} would {inf} the {adj} {noun}.
         The {noun} is expected to {inf} the {topic} {pp}, {person} {say}.
         {analysts} {say} the {adj} {noun} failed to {inf} the {topic}.
-        {P} has {vt} the {adj} {topic} since {year}.
         The {topic} {vi} for the {ordinal} consecutive {period}.
         {org} did not respond to a request for comment on the {topic}.
         Figures from {org} showed the {topic} {vi} to {pct} percent in {month}.
-        The move is part of a {adj} effort to {inf} the {noun} in {C}.
         {opener} {num} {noun} were affected by the {adj} {topic}.
         Supporters of the {topic} {say} it would {inf} {adj} {noun} for the {noun}.
         The {adj} {topic} will cost about {money}, {org} estimated.
-        {P} is scheduled to discuss the {topic} with {person} in {city} {time}.
         The {noun} was {vt} {pp}, {agency} reported.
-        Asked about the {topic}, {P} {say} the {noun} would {inf} it {pp}.
         Engineers at {company} {vt} a {adj} {topic} {pp}.
+        {P} {say} that the {adj} {noun} {vi} {pp}.
+        Officials in {C} {vt} a {adj} plan to {inf} the {topic} by {year}.
+        {P} told {agency} that the {topic} {vi} after the {adj} {noun}.
+        "The {topic} is {adj} for our {noun}," {P} {say}.
+        More than {num} {noun} {vt} the {topic} in {C} {time}.
+        {P} has {vt} the {adj} {topic} since {year}.
+        The move is part of a {adj} effort to {inf} the {noun} in {C}.
+        {P} is scheduled to discuss the {topic} with {person} in {city} {time}.
+        Asked about the {topic}, {P} {say} the {noun} would {inf} it {pp}.
     """,
     "lead": """
-        {P}, {role}, {say} on {weekday} that the {adj} {topic} would {inf} the {noun} in {C}, a move that {analysts} {say} could {inf} {adj} {noun}.
-        The {adj} {topic} in {C} {vi} {time} after {org} {vt} a {adj} plan to {inf} the {noun}, according to {agency}.
-        {org} {vt} the {adj} {topic} {time}, as {P} sought to {inf} {adj} {noun} before the {noun} in {year}.
-        Officials in {C} {say} the {topic} {vi} by {pct} percent {time}, the {ordinal} {adj} change since {year}.
+        {P}, {role}, {say} on {weekday} that the {adj} {topic} would {inf} the {noun} in {C}, \
+            a move that {analysts} {say} could {inf} {adj} {noun}.
+        The {adj} {topic} in {C} {vi} {time} after {org} {vt} a {adj} plan to {inf} the \
+            {noun}, according to {agency}.
+        {org} {vt} the {adj} {topic} {time}, as {P} sought to {inf} {adj} {noun} before the \
+            {noun} in {year}.
+        Officials in {C} {say} the {topic} {vi} by {pct} percent {time}, the {ordinal} {adj} \
+            change since {year}.
         {P} {say} the {adj} {noun} was {vt} {pp}.
         The {topic} in {C} {vi} {pp}.
         {num} {noun} {vt} the {adj} {topic} in {C} {time}.
         {analysts} {say} the {topic} will {inf} the {noun} in {C}.
-        A {adj} {topic} backed by {P} {vi} {time}, raising questions about the {noun} and the {adj} {noun} in {C}.
+        A {adj} {topic} backed by {P} {vi} {time}, raising questions about the {noun} and the \
+            {adj} {noun} in {C}.
     """,
     "title": """
         {P} {vtp} {adj} {topic} plan in {C}
@@ -361,7 +369,7 @@ _EN_GRAMMAR_TEXT: dict[str, str] = {
         state television""",
     "source": """official data | a government report | new figures | the survey
         preliminary data""",
-    "analysts": "Analysts | Experts | Economists | Observers | Critics | Residents | Officials",
+    "analysts": "analysts | experts | economists | observers | critics | residents | officials",
     "say": """said | announced | told reporters | noted | warned | stressed | argued | insisted
         added | acknowledged""",
     "money": """{num} million dollars | {num} billion dollars | {num} million euros
@@ -420,33 +428,35 @@ _EN_GRAMMAR_TEXT: dict[str, str] = {
 _FA_GRAMMAR_TEXT: dict[str, str] = {
     "sentence": """
         به گزارش {agency}، {subj} {pp} {obj} را {vt}.
-        {P}، {role}، در گفت_وگو با {agency} {say} که {topic} {adj} {pp} {vi}.
-        {subj} در {C} {obj} را {vt}.
-        بر اساس این گزارش، {topic} طی {num} ماه گذشته {pct} درصد {change}.
-        {P} با اشاره به {noun} {adj} گفت: {topic} {adj} {vi}.
+        بر اساس این گزارش، {topic} طی {few} ماه گذشته {pct} درصد {change}.
         {opener} {topic} {pp} {vi}.
         در همین حال، {org} {obj} را {vt}.
         {analysts} معتقدند {topic} {adj} {pp} {vi}.
-        {org} در بیانیه_ای اعلام کرد که {obj} {pp} {vpass}.
+        {org} در بیانیه·ای اعلام کرد که {obj} {pp} {vpass}.
         این {noun} {pp} با حضور {person}، {role}، {vpass}.
-        {P} {time} در {city} {obj} را {vt}.
         طبق آمار {org}، {num} {unit} {topic} در سال {year} {vpass}.
-        {opener} {P} از {noun} {adj} {topic} انتقاد کرد.
         {subj} قرار است {time} {obj} را {vsub}.
         هزینه این {noun} حدود {money} برآورد شده است.
+        هنوز مشخص نیست که {topic} {pp} {vi}.
+        {org} تاکنون به پرسش·ها درباره {topic} پاسخ نداده است.
+        گفتنی است {topic} از سال {year} تاکنون {num} بار {vpass}.
+        استفاده از {brand} در {noun} {adj} {vi}.
+        {P}، {role}، در گفت·وگو با {agency} {say} که {topic} {adj} {pp} {vi}.
+        {subj} در {C} {obj} را {vt}.
+        {P} با اشاره به {noun} {adj} گفت: {topic} {adj} {vi}.
+        {P} {time} در {city} {obj} را {vt}.
+        {opener} {P} از {noun} {adj} {topic} انتقاد کرد.
         کاربران {brand} در {C} از {noun} {adj} خبر دادند.
         به گفته {P}، شرکت {brand} نیز {obj} را {vt}.
         {P} همچنین گفت: «{topic} {adj} برای {noun} {adj} {vi}».
         {opener} {num} {noun} در {C} {vpass}.
-        هنوز مشخص نیست که {topic} {pp} {vi}.
-        {org} تاکنون به پرسش_ها درباره {topic} پاسخ نداده است.
-        این اقدام بخشی از تلاش_های {adj} برای {purpose} در {C} است.
-        گفتنی است {topic} از سال {year} تاکنون {num} بار {vpass}.
-        استفاده از {brand} در {noun} {adj} {vi}.
+        این اقدام بخشی از تلاش·های {adj} برای {purpose} در {C} است.
     """,
     "lead": """
-        به گزارش {agency}، {P}، {role}، {time} در {C} {say} که {topic} {adj} {pp} {vi} و {obj} نیز {vpass}.
-        {org} {time} اعلام کرد {topic} {pp} {pct} درصد {change} و این روند در {month} ماه نیز ادامه خواهد داشت.
+        به گزارش {agency}، {P}، {role}، {time} در {C} {say} که {topic} {adj} {pp} {vi} \
+            و {obj} نیز {vpass}.
+        {org} {time} اعلام کرد {topic} {pp} {pct} درصد {change} و این روند در {month} ماه \
+            نیز ادامه خواهد داشت.
         {P} با اشاره به {noun} {adj} در {C} گفت: {topic} باید با {noun} {adj} همراه شود.
         {subj} {time} با حضور {person}، {role}، {obj} را در {C} {vt}.
         {analysts} معتقدند {topic} {adj} در {C} {vi}.
@@ -471,12 +481,14 @@ _FA_GRAMMAR_TEXT: dict[str, str] = {
     """,
     "subj": "{noun} {adj} | {org} | {person} | {topic} | مسئولان {org} | {P}",
     "obj": """{noun} {adj} | {topic} {adj} | طرح {adj} {topic} | گزارش {org}
-        برنامه_های {adj} {topic}""",
+        برنامه·های {adj} {topic}""",
     "pp": """در {city} | در {noun} {adj} | پس از {noun} {adj} | در پی {topic} | در جریان {noun}
-        در سال {year} | طی {num} ماه گذشته | با وجود {noun} {adj} | برای {noun} | در آستانه {noun}""",
+        در سال {year} | طی {few} ماه گذشته | با وجود {noun} {adj} | برای {noun}
+        در آستانه {noun}""",
     "time": """روز {weekday} | هفته گذشته | امروز | دیروز | ماه آینده | سال آینده | هفته آینده
         در {month} ماه""",
-    "opener": """در همین حال، | از سوی دیگر، | بر اساس این گزارش، | همچنین | در این میان، | با این حال،
+    "opener": """در همین حال، | از سوی دیگر، | بر اساس این گزارش، | همچنین | در این میان،
+        با این حال،
         به گفته {analysts}، | بنابر اعلام {org}، | طبق آمار رسمی، | پیش از این نیز
         به گزارش {agency}، | گفتنی است""",
     "person": "{first} {last}",
@@ -484,14 +496,14 @@ _FA_GRAMMAR_TEXT: dict[str, str] = {
         شهردار {city} | نماینده مردم {city} در مجلس | مدیرعامل {company} | کارشناس مسائل اقتصادی
         عضو هیئت علمی دانشگاه تهران | سرمربی تیم ملی | سخنگوی وزارت امور خارجه
         رئیس کمیسیون اقتصادی مجلس""",
-    "org": """سازمان ملل متحد | بانک جهانی | صندوق بین_المللی پول | اتحادیه اروپا
+    "org": """سازمان ملل متحد | بانک جهانی | صندوق بین·المللی پول | اتحادیه اروپا
         سازمان جهانی بهداشت | بانک مرکزی | وزارت نفت | وزارت بهداشت | وزارت امور خارجه
         سازمان هواشناسی | جمعیت هلال احمر | مجلس شورای اسلامی | شورای شهر تهران | اتاق بازرگانی
         فدراسیون فوتبال | کمیته ملی المپیک | سازمان فضایی ایران | مرکز آمار ایران | شهرداری تهران
         سازمان برنامه و بودجه | وزارت آموزش و پرورش | دانشگاه تهران | دانشگاه صنعتی شریف
         سازمان حفاظت محیط زیست | بورس اوراق بهادار تهران | وزارت ارتباطات و فناوری اطلاعات
         سازمان لیگ فوتبال | اوپک | ناتو | یونسکو | یونیسف | {company}""",
-    "company": """ایران_خودرو | سایپا | همراه اول | ایرانسل | دیجی_کالا | اسنپ | فولاد مبارکه
+    "company": """ایران·خودرو | سایپا | همراه اول | ایرانسل | دیجی·کالا | اسنپ | فولاد مبارکه
         شرکت ملی نفت ایران | بانک ملت | بانک ملی | سامسونگ | اپل | {brand}""",
     "agency": """ایرنا | ایسنا | خبرگزاری مهر | خبرگزاری فارس | تسنیم | ایلنا | خبرگزاری صدا و سیما
         رویترز | خبرگزاری فرانسه""",
@@ -507,49 +519,49 @@ _FA_GRAMMAR_TEXT: dict[str, str] = {
     "brand": """Apple | Google | Samsung | iPhone | Instagram | Telegram | WhatsApp | ChatGPT
         OpenAI | Bitcoin | Tesla | Netflix | YouTube | Android | Windows | Microsoft | Huawei
         Xiaomi | Snapp | Digikala | AI | 5G | FIFA | NASA | Starlink | TikTok | Nvidia""",
-    "noun": """دولت | مردم | کشور | گزارش | برنامه | بازار | وزیر | مسئولان | طرح | قیمت_ها | شهر
-        سال | مجلس | بخش | شرکت | شرکت_ها | مدیران | سازمان | توسعه | تولید | سرمایه_گذاری
+    "noun": """دولت | مردم | کشور | گزارش | برنامه | بازار | وزیر | مسئولان | طرح | قیمت·ها | شهر
+        سال | مجلس | بخش | شرکت | شرکت·ها | مدیران | سازمان | توسعه | تولید | سرمایه·گذاری
         پروژه | منطقه | امنیت | جامعه | مدیریت | آموزش | خدمات | قانون | بودجه | تصمیم | توافق
-        مذاکرات | اقتصاد | سیاست | سیاست_ها | نشست | جلسه | بحران | مشکلات | چالش_ها | راهکار
-        حمایت | فشار | نگرانی_ها | انتقاد | اعتراض | درخواست | پیشنهاد | سفر | هیئت | مراسم
-        کارشناسان | منابع | مقامات | وزارتخانه | اداره | استان | خانواده_ها | کودکان | زنان
-        جوانان | شهروندان | کارگران | کشاورزان | دانشجویان | دانش_آموزان | معلمان | بیماران
-        پزشکان | مسافران | رانندگان | مصرف_کنندگان | گردشگران | هواداران | کاربران
-        سرمایه_گذاران | تورم | رشد | صادرات | واردات | تجارت | انرژی | نفت | گاز | برق | آب
-        خشکسالی | سیل | حمل_ونقل | فرودگاه | راه_آهن | بزرگراه | ترافیک | بیمارستان | مدرسه
-        دانشگاه | پژوهش | مطالعه | داده_ها | سامانه | شبکه | فناوری | نرم_افزار | بانک | ارز
-        سهام | سود | زیان | درآمد | اشتغال | بیکاری | دستمزد | مسکن | اجاره_بها | ساخت_وساز
-        محصولات | کالاها | نمایشگاه | جشنواره | فیلم | کتاب | کتاب_ها | موزه | هنرمندان | تیم
-        مسابقه | قهرمانی | پیروزی | شکست | رکورد | تاریخ | آینده | ظرفیت | زیرساخت_ها
-        محیط_زیست | فرهنگ | رسانه_ها | اینترنت | قرارداد | تحقیقات | بیانیه | کمیسیون | شورا
+        مذاکرات | اقتصاد | سیاست | سیاست·ها | نشست | جلسه | بحران | مشکلات | چالش·ها | راهکار
+        حمایت | فشار | نگرانی·ها | انتقاد | اعتراض | درخواست | پیشنهاد | سفر | هیئت | مراسم
+        کارشناسان | منابع | مقامات | وزارتخانه | اداره | استان | خانواده·ها | کودکان | زنان
+        جوانان | شهروندان | کارگران | کشاورزان | دانشجویان | دانش·آموزان | معلمان | بیماران
+        پزشکان | مسافران | رانندگان | مصرف·کنندگان | گردشگران | هواداران | کاربران
+        سرمایه·گذاران | تورم | رشد | صادرات | واردات | تجارت | انرژی | نفت | گاز | برق | آب
+        خشکسالی | سیل | حمل·ونقل | فرودگاه | راه·آهن | بزرگراه | ترافیک | بیمارستان | مدرسه
+        دانشگاه | پژوهش | مطالعه | داده·ها | سامانه | شبکه | فناوری | نرم·افزار | بانک | ارز
+        سهام | سود | زیان | درآمد | اشتغال | بیکاری | دستمزد | مسکن | اجاره·بها | ساخت·وساز
+        محصولات | کالاها | نمایشگاه | جشنواره | فیلم | کتاب | کتاب·ها | موزه | هنرمندان | تیم
+        مسابقه | قهرمانی | پیروزی | شکست | رکورد | تاریخ | آینده | ظرفیت | زیرساخت·ها
+        محیط·زیست | فرهنگ | رسانه·ها | اینترنت | قرارداد | تحقیقات | بیانیه | کمیسیون | شورا
         پایتخت | مرز | قیمت | یارانه | مالیات | خودرو | صنعت | معدن | کشاورزی | گردشگری | ورزش
         سلامت | درمان | امکانات | تجهیزات | اطلاعات | آمار | شاخص | نتایج | روند | وضعیت
-        شرایط | اقدامات | فعالیت_ها | برنامه_ها | طرح_ها | پروژه_ها | گزارش_ها | همکاری | روابط
-        تعامل | رقابت | کیفیت | هزینه_ها""",
-    "adj": """جدید | مهم | بزرگ | ملی | بین_المللی | اقتصادی | سیاسی | اجتماعی | فرهنگی | عمومی
-        دولتی | خصوصی | منطقه_ای | جهانی | داخلی | خارجی | رسمی | کلیدی | اساسی | جدی | گسترده
-        ویژه | تازه | اخیر | نهایی | سالانه | تاریخی | قابل_توجه | شدید | پایدار | احتمالی
-        مستقل | مرکزی | دیجیتال | مالی | پزشکی | زیست_محیطی | شهری | روستایی | بلندمدت
-        کوتاه_مدت | غیرمنتظره | بحث_برانگیز | کوچک | مشترک | موقت | اضطراری | حیاتی | فنی
-        علمی | آموزشی | ورزشی | مردمی | دانش_بنیان | آنلاین | صنعتی | تجاری | امنیتی | حقوقی
+        شرایط | اقدامات | فعالیت·ها | برنامه·ها | طرح·ها | پروژه·ها | گزارش·ها | همکاری | روابط
+        تعامل | رقابت | کیفیت | هزینه·ها""",
+    "adj": """جدید | مهم | بزرگ | ملی | بین·المللی | اقتصادی | سیاسی | اجتماعی | فرهنگی | عمومی
+        دولتی | خصوصی | منطقه·ای | جهانی | داخلی | خارجی | رسمی | کلیدی | اساسی | جدی | گسترده
+        ویژه | تازه | اخیر | نهایی | سالانه | تاریخی | قابل·توجه | شدید | پایدار | احتمالی
+        مستقل | مرکزی | دیجیتال | مالی | پزشکی | زیست·محیطی | شهری | روستایی | بلندمدت
+        کوتاه·مدت | غیرمنتظره | بحث·برانگیز | کوچک | مشترک | موقت | اضطراری | حیاتی | فنی
+        علمی | آموزشی | ورزشی | مردمی | دانش·بنیان | آنلاین | صنعتی | تجاری | امنیتی | حقوقی
         قضایی | راهبردی | جامع | فوری | مؤثر | ضروری | پیشین | تخصصی | هوشمند""",
-    "vt": """اعلام کرد | تصویب کرد | رد کرد | راه_اندازی کرد | افتتاح کرد | امضا کرد | تأیید کرد
+    "vt": """اعلام کرد | تصویب کرد | رد کرد | راه·اندازی کرد | افتتاح کرد | امضا کرد | تأیید کرد
         تکذیب کرد | بررسی کرد | منتشر کرد | افزایش داد | کاهش داد | به تعویق انداخت | لغو کرد
-        تکمیل کرد | آغاز کرد | میزبانی کرد | پیش_بینی کرد | ثبت کرد | معرفی کرد | رونمایی کرد
+        تکمیل کرد | آغاز کرد | میزبانی کرد | پیش·بینی کرد | ثبت کرد | معرفی کرد | رونمایی کرد
         تمدید کرد | تعلیق کرد | اجرا کرد | ارائه داد | پیگیری کرد | نهایی کرد | تقویت کرد
-        محدود کرد | تأمین کرد | بررسی می_کند | اجرا می_کند | ارائه خواهد کرد | منتشر خواهد کرد
-        دنبال می_کند""",
+        محدود کرد | تأمین کرد | بررسی می·کند | اجرا می·کند | ارائه خواهد کرد | منتشر خواهد کرد
+        دنبال می·کند""",
     "vi": """افزایش یافت | کاهش یافت | ادامه دارد | آغاز شد | به پایان رسید | متوقف شد
-        بهبود یافت | گسترش یافت | کند شد | تشدید شد | افزایش می_یابد | کاهش می_یابد
-        ادامه خواهد داشت | اجرایی می_شود | تغییر نمی_کند | به رکورد تازه_ای رسید
-        با مشکل روبه_رو شد | برگزار می_شود | نهایی شد | تأثیر می_گذارد | بررسی می_شود
-        پیگیری نمی_شود""",
+        بهبود یافت | گسترش یافت | کند شد | تشدید شد | افزایش می·یابد | کاهش می·یابد
+        ادامه خواهد داشت | اجرایی می·شود | تغییر نمی·کند | به رکورد تازه·ای رسید
+        با مشکل روبه·رو شد | برگزار می·شود | نهایی شد | تأثیر می·گذارد | بررسی می·شود
+        پیگیری نمی·شود""",
     "vpass": """برگزار شد | افتتاح شد | آغاز شد | تصویب شد | امضا شد | اجرا شد | ثبت شد | منتشر شد
         تکمیل شد | لغو شد | تمدید شد | بررسی شد | شناسایی شد | توقیف شد""",
     "vsub": """بررسی کند | اجرا کند | تصویب کند | منتشر کند | اعلام کند | پیگیری کند | ارائه کند
         تکمیل کند | افتتاح کند | نهایی کند""",
     "change": "افزایش یافت | کاهش یافت | رشد داشت | افت کرد",
-    "weekday": "شنبه | یکشنبه | دوشنبه | سه_شنبه | چهارشنبه | پنج_شنبه | جمعه",
+    "weekday": "شنبه | یکشنبه | دوشنبه | سه·شنبه | چهارشنبه | پنج·شنبه | جمعه",
     "month": """فروردین | اردیبهشت | خرداد | تیر | مرداد | شهریور | مهر | آبان | آذر | دی | بهمن
         اسفند""",
 }
@@ -560,7 +572,7 @@ GRAMMARS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # Site names: (domain label part, display part). A Persian display part written with a leading
-# "_" joins its prefix with a half-space ("جهان‌نامه"); the others join with a space.
+# "·" joins its prefix with a half-space ("جهان‌نامه"); the others join with a space.
 FA_SITE_PREFIXES = _pairs(
     """khabar:خبر | asr:عصر | sobh:صبح | rooz:روز | jahan:جهان | iran:ایران | tehran:تهران
     payam:پیام | navid:نوید | farda:فردا | emrooz:امروز | pars:پارس | arman:آرمان
@@ -569,10 +581,10 @@ FA_SITE_PREFIXES = _pairs(
     tazeh:تازه | eghtesad:اقتصاد | varzesh:ورزش | fanavari:فناوری | salamat:سلامت"""
 )
 FA_SITE_SUFFIXES = _pairs(
-    """online:آنلاین | news:نیوز | nameh:_نامه | press:پرس | emrooz:امروز | khabar:خبر
-    iran:ایران | rooz:روز | media:مدیا | sara:_سرا | no:نو | 24:۲۴ | plus:پلاس"""
+    """online:آنلاین | news:نیوز | nameh:·نامه | press:پرس | emrooz:امروز | khabar:خبر
+    iran:ایران | rooz:روز | media:مدیا | sara:·سرا | no:نو | 24:۲۴ | plus:پلاس"""
 )
-FA_TLDS = ("ir", "ir", "ir", "com", "net", "news", "info")
+FA_TLDS: tuple[str, ...] = ("ir", "ir", "ir", "com", "net", "news", "info")
 
 EN_SITE_PREFIXES = _entries(
     """daily | morning | evening | city | metro | national | global | valley | river | harbor
@@ -584,8 +596,15 @@ EN_SITE_SUFFIXES = _entries(
     dispatch | globe | sentinel | journal | record | register | standard | star | sun
     telegraph | bulletin | review | examiner | monitor | press | news | report | wire | digest"""
 )
-EN_TLDS = ("com", "com", "com", "net", "org", "news", "co.uk", "co")
+EN_TLDS: tuple[str, ...] = ("com", "com", "com", "net", "org", "news", "co.uk", "co")
 
-TRACKING_SOURCES = ("twitter", "telegram", "newsletter", "facebook", "google", "instagram")
-TRACKING_MEDIUMS = ("social", "email", "referral", "cpc")
-TRACKING_CAMPAIGNS = ("morning_brief", "breaking", "weekly_digest", "share_button")
+TRACKING_SOURCES: tuple[str, ...] = (
+    "twitter",
+    "telegram",
+    "newsletter",
+    "facebook",
+    "google",
+    "instagram",
+)
+TRACKING_MEDIUMS: tuple[str, ...] = ("social", "email", "referral", "cpc")
+TRACKING_CAMPAIGNS: tuple[str, ...] = ("morning_brief", "breaking", "weekly_digest", "share_button")

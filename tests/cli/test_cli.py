@@ -1,0 +1,78 @@
+"""The command line as a user meets it: output, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from pressroom.cli.main import app
+from pressroom.config import Settings
+from pressroom.sample import generate_articles
+
+runner = CliRunner()
+
+
+def test_sample_streams_deterministic_jsonl() -> None:
+    first = runner.invoke(app, ["sample", "-n", "25", "-m", "4", "--seed", "5"])
+    second = runner.invoke(app, ["sample", "-n", "25", "-m", "4", "--seed", "5"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    lines = first.stdout.splitlines()
+    assert len(lines) == 25
+    expected = [a.to_json_dict() for a in generate_articles(25, 4, 5)]
+    assert [orjson.loads(line) for line in lines] == expected
+
+
+def test_sample_to_a_file(tmp_path: pytest.TempPathFactory) -> None:
+    target = tmp_path / "corpus.jsonl"  # type: ignore[operator]
+    result = runner.invoke(app, ["sample", "-n", "1500", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert len(target.read_text().splitlines()) == 1500
+
+
+def test_an_invalid_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRESSROOM_API_WORKERS", "many")
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 2
+    assert "PRESSROOM_API_WORKERS" in result.output
+    assert "valid integer" in result.output
+
+
+def test_tune_explains_every_setting() -> None:
+    result = runner.invoke(app, ["tune", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    names = {s["name"] for s in report["settings"]}
+    assert {"shared_buffers", "work_mem", "max_parallel_workers_per_gather"} <= names
+    assert all(s["reason"] for s in report["settings"])
+
+
+def test_status_of_a_running_stack(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRESSROOM_DATA_DIR", str(stack.data_dir))
+    result = runner.invoke(app, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["healthy"] is True
+    assert report["services"][0]["state"] == "running"
+
+
+def test_status_without_a_stack_says_what_to_do(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRESSROOM_DATA_DIR", str(tmp_path))
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "pressroom up" in result.output
+
+
+def test_migrate_without_a_stack_is_a_clear_error(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRESSROOM_DATA_DIR", str(tmp_path))
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 1
+    assert "error:" in result.output
+    assert "Traceback" not in result.output

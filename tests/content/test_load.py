@@ -1,0 +1,95 @@
+"""Bulk loading of the sample corpus: everything arrives once, tags included, reruns change
+nothing, and articles whose month has no partition yet are kept, not refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import asyncpg
+
+from pressroom.content.load import load_articles, upsert_sites
+from pressroom.content.urls import canonical_url
+from pressroom.sample import generate_articles, sample_sites
+
+COUNT = 600
+SITES = 7
+
+
+async def test_sample_corpus_loads_completely_and_idempotently(writer: asyncpg.Connection) -> None:
+    await upsert_sites(writer, sample_sites(SITES))
+    articles = list(generate_articles(COUNT, SITES))
+    progress: list[int] = []
+    first = await load_articles(writer, articles, batch_size=250, on_progress=progress.append)
+    assert (first.read, first.inserted, first.skipped) == (COUNT, COUNT, 0)
+    assert progress == [250, 250, 100]
+    assert await writer.fetchval("SELECT count(*) FROM pressroom.articles") == COUNT
+    assert await writer.fetchval("SELECT count(*) FROM pressroom.article_urls") == COUNT
+    assert await writer.fetchval("SELECT count(*) FROM pressroom.articles_default") == 0
+    assert await writer.fetchval("SELECT count(*) FROM pressroom.sites") == SITES
+
+    expected_tags = sum(len({t.strip().lower() for t in a.tags}) for a in articles)
+    assert await writer.fetchval("SELECT count(*) FROM pressroom.article_tags") <= expected_tags
+    assert await writer.fetchval("SELECT count(*) FROM pressroom.article_tags") > 0
+
+    again = await load_articles(writer, articles)
+    assert (again.inserted, again.skipped) == (0, COUNT)
+    assert await writer.fetchval("SELECT count(*) FROM pressroom.articles") == COUNT
+
+
+async def test_loaded_article_matches_its_source(writer: asyncpg.Connection) -> None:
+    article = next(iter(generate_articles(1, SITES, seed=99)))
+    await upsert_sites(writer, sample_sites(SITES, seed=99))
+    await load_articles(writer, [article])
+    row = await writer.fetchrow(
+        "SELECT a.*, s.domain FROM pressroom.articles a JOIN pressroom.sites s ON s.id = a.site_id "
+        "WHERE a.canonical_url = $1",
+        canonical_url(article.url),
+    )
+    assert row is not None
+    assert (row["title"], row["body"], row["language"], row["domain"]) == (
+        article.title,
+        article.body,
+        article.language,
+        article.site,
+    )
+    assert row["published_at"] == article.published_at
+    tags = await writer.fetch(
+        "SELECT t.name FROM pressroom.article_tags at JOIN pressroom.tags t ON t.id = at.tag_id "
+        "WHERE at.article_id = $1",
+        row["id"],
+    )
+    assert {t["name"] for t in tags} == {tag.strip() for tag in article.tags}
+
+
+async def test_articles_sharing_a_millisecond_get_distinct_ids(writer: asyncpg.Connection) -> None:
+    base = next(iter(generate_articles(1, SITES, seed=7)))
+    when = datetime(2016, 4, 4, 4, 4, 4, tzinfo=UTC)
+    twins = [
+        replace(base, url=f"https://{base.site}/twin/{n}", published_at=when) for n in range(50)
+    ]
+    await upsert_sites(writer, sample_sites(SITES, seed=7))
+    summary = await load_articles(writer, twins)
+    assert summary.inserted == 50
+    ids = await writer.fetch(
+        "SELECT id FROM pressroom.articles WHERE published_at = $1 ORDER BY id", when
+    )
+    assert len({r["id"] for r in ids}) == 50
+
+
+async def test_an_unlisted_site_is_created_from_its_domain(writer: asyncpg.Connection) -> None:
+    base = next(iter(generate_articles(1, SITES, seed=3)))
+    stray = replace(
+        base, url="https://Unlisted.example/story?utm_source=feed", site="unlisted.example"
+    )
+    await load_articles(writer, [stray])
+    site = await writer.fetchrow(
+        "SELECT name, language FROM pressroom.sites WHERE domain = 'unlisted.example'"
+    )
+    assert site is not None
+    assert site["language"] == base.language
+    url = await writer.fetchval(
+        "SELECT canonical_url FROM pressroom.articles a JOIN pressroom.sites s ON s.id = a.site_id "
+        "WHERE s.domain = 'unlisted.example'"
+    )
+    assert url == "https://unlisted.example/story"
