@@ -70,8 +70,8 @@ def status(
         typer.echo(json.dumps({**asdict(report), "healthy": report.healthy}, indent=2))
     else:
         table = Table(title=f"pressroom stack — {report.data_dir}")
-        for column in ("service", "state", "address", "version", "pid", "detail"):
-            table.add_column(column)
+        for column in ("service", "state", "address", "version", "pid"):
+            table.add_column(column, no_wrap=True)
         for service in report.services:
             colour = "green" if service.healthy else "red"
             table.add_row(
@@ -80,9 +80,11 @@ def status(
                 service.address,
                 service.version,
                 str(service.pid or ""),
-                service.detail,
             )
         console.print(table)
+        for service in report.services:
+            if service.detail:
+                console.print(f"{service.name}: {service.detail}", highlight=False)
         console.print(
             f"schema: {report.schema_revision or 'none'} (expected {report.expected_revision})"
             + (

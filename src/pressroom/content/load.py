@@ -88,14 +88,28 @@ ENSURE_PARTITIONS = """
 SELECT pressroom.ensure_month_partitions(min(published_at), max(published_at)) FROM load_articles
 """
 
-# Two articles published in the same millisecond may draw the same discriminator; move the later
-# ones to the next free value. Rare, so the loop ends at once in practice.
+# Two articles published in the same millisecond may draw the same discriminator; the later
+# ones move to the next values. Only rows that will be inserted (URL not yet claimed) count, so
+# reloading a corpus does no work here. Rare, so the loop ends after one pass in practice.
 RESOLVE_ID_COLLISIONS = """
+WITH candidates AS (
+    SELECT l.ctid AS row_ref, l.id, l.published_at,
+           row_number() OVER (PARTITION BY l.id ORDER BY l.ctid) - 1 AS rank_in_batch
+      FROM load_articles l
+     WHERE NOT EXISTS (SELECT 1 FROM pressroom.article_urls u
+                         JOIN pressroom.sites s ON s.id = u.site_id
+                        WHERE s.domain = l.site AND u.canonical_url = l.canonical_url)
+), clashes AS (
+    SELECT row_ref,
+           rank_in_batch + CASE WHEN EXISTS (
+               SELECT 1 FROM pressroom.articles a
+                WHERE a.id = c.id AND a.published_at = c.published_at) THEN 1 ELSE 0 END AS shift
+      FROM candidates c
+)
 UPDATE load_articles AS l
-   SET id = l.id + 1
- WHERE (l.id & 2097151) < 2097151
-   AND (EXISTS (SELECT 1 FROM pressroom.articles a WHERE a.id = l.id AND a.published_at = l.published_at)
-        OR EXISTS (SELECT 1 FROM load_articles o WHERE o.id = l.id AND o.ctid < l.ctid))
+   SET id = l.id + c.shift
+  FROM clashes c
+ WHERE l.ctid = c.row_ref AND c.shift > 0 AND (l.id & 2097151) + c.shift <= 2097151
 """
 
 INSERT_TAGS = """

@@ -185,7 +185,15 @@ class Stack:
             finally:
                 await conn.close()
 
-        return asyncio.run(run())
+        inserted = asyncio.run(run())
+        if inserted:
+            # Autovacuum never analyzes a partitioned parent, and the planner needs its statistics
+            # for queries that span partitions; only the owner may run ANALYZE.
+            with connect_sync(targets.owner, settings.connect_timeout_s) as conn:
+                conn.execute(
+                    "ANALYZE pressroom.sites, pressroom.tags, pressroom.articles, pressroom.article_tags, pressroom.article_urls"
+                )
+        return inserted
 
     def up(self, *, with_api: bool = True, progress: Progress | None = None) -> UpReport:
         settings = self.settings

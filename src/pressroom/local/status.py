@@ -83,10 +83,11 @@ def _postgres_report(settings: Settings, report: StackReport) -> ServiceReport:
     service = ServiceReport(
         "PostgreSQL",
         "running",
-        f"{LOOPBACK}:{status.port} and {layout.pg_socket_dir}",
+        f"{LOOPBACK}:{status.port}",
         binaries.version,
         status.pid,
-        str(layout.pg_data) + ("" if binaries.has_hypopg else "; hypopg not installed"),
+        f"data {layout.pg_data}, socket {layout.pg_socket_dir}"
+        + ("" if binaries.has_hypopg else "; hypopg not installed"),
     )
     return _probe_database(settings, report, service)
 
@@ -99,7 +100,7 @@ def _probe_database(
         report.schema_revision = current_revision(targets.owner, settings.connect_timeout_s)
         with connect_sync(targets.reader, settings.connect_timeout_s) as conn:
             row = conn.execute("SHOW server_version").fetchone()
-            version = str(row[0]) if row else ""
+            version = str(row[0]).split(" ", 1)[0] if row else ""
             if report.schema_revision is not None:
                 estimate = conn.execute(ESTIMATED_ARTICLES).fetchone()
                 report.articles_estimate = int(estimate[0]) if estimate else None
@@ -116,6 +117,7 @@ def _redis_report(settings: Settings) -> ServiceReport:
         client = redis.Redis.from_url(url, socket_timeout=settings.connect_timeout_s)
         address = redact(url)
         state = "external"
+        pid = None
     else:
         layout = Layout(settings.data_dir)
         binaries = find_redis()
@@ -128,13 +130,14 @@ def _redis_report(settings: Settings) -> ServiceReport:
         client = redis.Redis(host=LOOPBACK, port=status.port, password=password, socket_timeout=2)
         address = f"{LOOPBACK}:{status.port}"
         state = "running"
+        pid = status.pid
     try:
         info = client.info("server")
     except redis.RedisError as exc:
         return ServiceReport("Redis", "unreachable", address, detail=str(exc))
     finally:
         client.close()
-    return ServiceReport("Redis", state, address, str(info.get("redis_version", "")))
+    return ServiceReport("Redis", state, address, str(info.get("redis_version", "")), pid)
 
 
 def _api_report(settings: Settings) -> ServiceReport:
