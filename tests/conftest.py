@@ -43,28 +43,27 @@ def database(stack: Settings, request: pytest.FixtureRequest) -> Iterator[Databa
         drop_database(stack, name)
 
 
-@pytest.fixture
-async def writer(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database.writer)
+async def _connected(url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(url)
     try:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def writer(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
+    async for conn in _connected(database.writer):
+        yield conn
 
 
 @pytest.fixture
 async def reader(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database.reader)
-    try:
+    async for conn in _connected(database.reader):
         yield conn
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
 async def owner(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database.owner)
-    try:
+    async for conn in _connected(database.owner):
         yield conn
-    finally:
-        await conn.close()

@@ -247,3 +247,39 @@ def test_an_unreachable_external_database_fails_fast_and_clearly() -> None:
         assert f"{LOOPBACK}:{closed}" in str(caught.value)
         assert "secret" not in str(caught.value)
         assert not Layout(settings.data_dir).pg_data.exists()
+
+
+def test_an_external_database_is_migrated_and_nothing_is_started(stack: Settings) -> None:
+    from tests.support import clone_database, drop_database
+
+    target = clone_database(stack, "template0", "t_external")
+    try:
+        with connect_sync(target.admin or "", 10) as conn:
+            conn.execute("ALTER SCHEMA public OWNER TO pressroom_owner")
+        with scratch_dir() as root:
+            redis_port = read_state(Layout(stack.data_dir).state_file).redis_port
+            password = read_secrets(Layout(stack.data_dir).secrets_file).redis_password
+            settings = stack_settings(
+                root / "data",
+                database_url=target.owner,
+                redis_url=f"redis://:{password}@{LOOPBACK}:{redis_port}/0",
+            )
+            notes: list[str] = []
+            Stack(settings, notify=notes.append).up(with_api=False)
+            assert any("migrated the schema" in note for note in notes)
+            assert not Layout(settings.data_dir).pg_data.exists()
+            assert read_state(Layout(settings.data_dir).state_file).pg_port is None
+            report = stack_report(settings)
+            assert report.healthy, report
+            assert report.services[0].state == "external"
+            assert Stack(settings).down() == []  # nothing of ours was running
+    finally:
+        drop_database(stack, "t_external")
+
+
+def test_missing_binaries_name_the_packages(tmp_path: Path) -> None:
+    from pressroom.errors import MissingBinariesError
+    from pressroom.local.binaries import ensure_postgres
+
+    with pytest.raises(MissingBinariesError, match="postgresql postgresql-contrib"):
+        ensure_postgres(tmp_path, install=False)
