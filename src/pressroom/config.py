@@ -145,6 +145,38 @@ class Settings(BaseSettings):
     pool_max_size: int = Field(
         default=10, ge=1, le=1000, description="Most connections one API worker opens."
     )
+    pool_acquire_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds a request waits for a pool connection before it is answered 503 "
+        "with Retry-After.",
+    )
+    pool_command_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds one API query may run before it is cancelled.",
+    )
+    pool_max_inactive_lifetime_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds an idle pooled connection lives before it is closed (0: forever).",
+    )
+    pool_statement_cache_size: int = Field(
+        default=1024,
+        ge=0,
+        description="Prepared statements each pooled connection keeps (0 behind PgBouncer in "
+        "transaction mode).",
+    )
+    pool_leak_threshold_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="A connection held longer than this is reported, with the route holding it.",
+    )
+    slow_query_ms: float = Field(
+        default=200.0, ge=0, description="Queries slower than this are logged with their route."
+    )
 
     # -- the sample corpus ---------------------------------------------------------------------------
     sample_articles: int = Field(

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import asyncpg
 
 from pressroom.db.migrate import head_revision
+from pressroom.db.pool import Database
 from pressroom.db.roles import SCHEMA
+from pressroom.errors import PressroomError
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +23,14 @@ class Readiness:
         return self.database and self.schema_revision == self.expected_revision
 
 
-async def check_readiness(pool: asyncpg.Pool, timeout_s: float = 2.0) -> Readiness:
+async def check_readiness(database: Database, timeout_s: float = 2.0) -> Readiness:
     expected = head_revision()
     try:
-        async with pool.acquire(timeout=timeout_s) as conn:
+        async with database.connection("/ready") as conn:
             revision = await conn.fetchval(
                 f"SELECT version_num FROM {SCHEMA}.alembic_version",  # noqa: S608
                 timeout=timeout_s,
             )
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except (OSError, TimeoutError, PressroomError, asyncpg.PostgresError, asyncpg.InterfaceError):
         return Readiness(False, None, expected)
     return Readiness(True, revision, expected)

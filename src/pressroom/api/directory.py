@@ -1,0 +1,106 @@
+"""Sites and tags, and the articles of each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from starlette.responses import Response
+
+from pressroom.api.articles import Language, page_response
+from pressroom.api.deps import DEFAULT_PAGE, Connection, Cursor, Limit
+from pressroom.api.responses import CACHE_DIRECTORY, json_response
+from pressroom.api.schemas import ArticlePage, Site, SitePage, TagPage, problems
+from pressroom.content.articles import ArticleFilter, list_articles
+from pressroom.content.sites import get_site, list_sites, site_exists
+from pressroom.content.tags import list_tags, tag_exists
+
+router = APIRouter()
+
+Domain = Annotated[str, Path(max_length=253, description="The site's domain, e.g. payamnews.com")]
+TagSlug = Annotated[str, Path(max_length=100, description="The tag's slug")]
+
+
+@router.get(
+    "/sites",
+    tags=["sites"],
+    summary="All sites",
+    response_model=SitePage,
+    responses=problems(400, 422, 503),
+)
+async def sites(
+    request: Request, conn: Connection, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
+) -> Response:
+    return json_response(request, await list_sites(conn, cursor, limit), CACHE_DIRECTORY)
+
+
+@router.get(
+    "/sites/{domain}",
+    tags=["sites"],
+    summary="One site",
+    response_model=Site,
+    responses=problems(404, 503),
+)
+async def site(request: Request, conn: Connection, domain: Domain) -> Response:
+    found = await get_site(conn, domain.lower())
+    if found is None:
+        raise HTTPException(404, f"no site {domain!r}")
+    return json_response(request, found, CACHE_DIRECTORY)
+
+
+@router.get(
+    "/sites/{domain}/articles",
+    tags=["sites"],
+    summary="A site's articles, newest first",
+    response_model=ArticlePage,
+    responses=problems(400, 404, 422, 503),
+)
+async def site_articles(
+    request: Request,
+    conn: Connection,
+    domain: Domain,
+    lang: Language = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> Response:
+    page = await list_articles(
+        conn, ArticleFilter(site=domain.lower(), language=lang), cursor, limit
+    )
+    # Only an empty page costs the extra look-up that tells "no such site" from "no articles".
+    if not page.items and not await site_exists(conn, domain.lower()):
+        raise HTTPException(404, f"no site {domain!r}")
+    return page_response(request, page)
+
+
+@router.get(
+    "/tags",
+    tags=["tags"],
+    summary="All tags",
+    response_model=TagPage,
+    responses=problems(400, 422, 503),
+)
+async def tags(
+    request: Request, conn: Connection, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
+) -> Response:
+    return json_response(request, await list_tags(conn, cursor, limit), CACHE_DIRECTORY)
+
+
+@router.get(
+    "/tags/{tag}/articles",
+    tags=["tags"],
+    summary="Articles with a tag, newest first",
+    response_model=ArticlePage,
+    responses=problems(400, 404, 422, 503),
+)
+async def tag_articles(
+    request: Request,
+    conn: Connection,
+    tag: TagSlug,
+    lang: Language = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> Response:
+    page = await list_articles(conn, ArticleFilter(tag=tag, language=lang), cursor, limit)
+    if not page.items and not await tag_exists(conn, tag):
+        raise HTTPException(404, f"no tag {tag!r}")
+    return page_response(request, page)

@@ -1,0 +1,118 @@
+"""Every error is application/problem+json (RFC 9457), and none carries a stack trace, SQL text
+or an internal name: handlers turn known failures into plain sentences and everything else into
+a generic 500 whose details only reach the log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from pressroom.content.cursor import InvalidCursorError
+from pressroom.db.pool import PoolExhaustedError
+from pressroom.errors import DatabaseUnavailableError
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = "1"
+log = logging.getLogger("pressroom.api")
+
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    422: "Invalid parameter",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _parameter(location: tuple[Any, ...]) -> str:
+    # ("query", "limit") -> "limit"; ("path", "article_id") -> "article_id"
+    return ".".join(str(part) for part in location[1:]) or str(location[0])
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"parameter": _parameter(tuple(e["loc"])), "in": str(e["loc"][0]), "message": e["msg"]}
+        for e in exc.errors()
+    ]
+    names = ", ".join(dict.fromkeys(e["parameter"] for e in errors))
+    return problem(request, 422, f"invalid value for {names}", errors=errors)
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    return problem(request, exc.status_code, detail, headers=exc.headers)
+
+
+async def _cursor(request: Request, exc: Exception) -> Response:
+    return problem(request, 400, str(exc), parameter="cursor")
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    log.warning(
+        "database unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
+    )
+    detail = (
+        "the service is busy; retry shortly"
+        if isinstance(exc, PoolExhaustedError)
+        else "the database is unavailable; retry shortly"
+    )
+    return problem(request, 503, detail, headers={"Retry-After": RETRY_AFTER_S})
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", extra={"path": request.url.path}, exc_info=exc)
+    return problem(request, 500, "something went wrong on our side")
+
+
+# Failures of the database connection itself (not of a query's logic) mean "retry later".
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    PoolExhaustedError,
+    DatabaseUnavailableError,
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.QueryCanceledError,
+    asyncpg.AdminShutdownError,
+)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(InvalidCursorError, _cursor)
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, _unavailable)
+    app.add_exception_handler(Exception, _unexpected)
