@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pressroom.cli import data_commands, stack_commands
+from pressroom.cli.bench_commands import bench_app
 
 app = typer.Typer(
     name="pressroom",
@@ -21,3 +22,4 @@ app.command()(stack_commands.tune)
 app.command()(data_commands.sample)
 app.command()(data_commands.serve)
 app.command()(data_commands.config)
+app.add_typer(bench_app, name="bench")

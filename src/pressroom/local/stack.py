@@ -157,7 +157,16 @@ class Stack:
             )
         return result
 
-    def load_sample(self, targets: DatabaseTargets, progress: Progress | None = None) -> int:
+    def load_sample(
+        self,
+        targets: DatabaseTargets,
+        progress: Progress | None = None,
+        *,
+        only_if_empty: bool = True,
+    ) -> int:
+        """Load the sample corpus; only into an empty database unless told otherwise, in which
+        case a database already holding the corpus's size is left alone and a partial load (an
+        interrupted benchmark set-up) is completed, since loading is idempotent."""
         from pressroom.content.load import load_articles, upsert_sites
         from pressroom.sample import generate_articles, sample_sites
 
@@ -167,7 +176,10 @@ class Stack:
         async def run() -> int:
             conn = await asyncpg.connect(targets.writer, timeout=settings.connect_timeout_s)
             try:
-                if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pressroom.articles)"):
+                if only_if_empty:
+                    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pressroom.articles)"):
+                        return 0
+                elif await conn.fetchval("SELECT count(*) FROM pressroom.articles") >= total:
                     return 0
                 self.notify(f"loading the sample corpus: {total:,} articles")
                 await upsert_sites(conn, sample_sites(settings.sample_sites, settings.sample_seed))

@@ -9,7 +9,6 @@ generator supplies the rest: ``P`` and ``C`` (the article's main person and city
 In each rule, earlier entries are picked more often (a Zipf-like skew): order them by frequency.
 """
 
-# ruff: noqa: RUF001 - Persian data: the plural suffix (heh + alef) is not a disguised "ol".
 
 from __future__ import annotations
 

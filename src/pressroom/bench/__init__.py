@@ -1,0 +1,1 @@
+"""Benchmarks, run by `pressroom bench ...`; reports go to bench/results/."""

@@ -1,0 +1,149 @@
+"""`pressroom bench api`: the API against its ceilings, in one run on one machine.
+
+A stack of its own (in <data_dir>/bench) holds the sample corpus; pressroom's API and the seed's
+pool-per-request service run side by side on it, and wrk drives each scenario in turn. Results
+are ratios against baselines measured in the same run, so machines can be compared fairly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import asyncpg
+import httpx
+
+from pressroom.bench.report import Measurement, ScenarioResult, write_api_report
+from pressroom.bench.serialization import compare_serialisation
+from pressroom.bench.servers import uvicorn_server
+from pressroom.bench.wrk import run_wrk
+from pressroom.config import Settings
+from pressroom.db.targets import DatabaseTargets, resolve_targets
+from pressroom.local.layout import Layout
+from pressroom.local.ports import free_port
+from pressroom.local.stack import Stack
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    articles: int = 1_000_000
+    duration_s: int = 15
+    connections: int = 8
+    output: Path = Path("bench/results/api.md")
+
+
+def bench_settings(settings: Settings, articles: int) -> Settings:
+    return settings.model_copy(
+        update={
+            "data_dir": settings.data_dir / "bench",
+            "sample_articles": articles,
+            # The seed's service opens ten connections per request in flight.
+            "pg_max_connections": 300,
+            "database_url": None,
+            "api_workers": 1,
+            "log_level": "warning",
+        }
+    )
+
+
+async def _inputs(targets: DatabaseTargets) -> tuple[list[int], str, str]:
+    conn = await asyncpg.connect(targets.reader)
+    try:
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM pressroom.articles TABLESAMPLE SYSTEM (2) REPEATABLE (7) LIMIT 20000"
+            )
+        ]
+        site = await conn.fetchval(
+            "SELECT s.domain FROM pressroom.sites s JOIN pressroom.articles a ON a.site_id = s.id "
+            "GROUP BY s.domain ORDER BY count(*) DESC LIMIT 1"
+        )
+        tag = await conn.fetchval(
+            "SELECT t.slug FROM pressroom.article_tags at JOIN pressroom.tags t ON t.id = at.tag_id "
+            "GROUP BY t.slug ORDER BY count(*) DESC LIMIT 1"
+        )
+    finally:
+        await conn.close()
+    return ids, site, tag
+
+
+def _page_path(base_url: str, path: str, page: int) -> str:
+    """The path of page `page` (1-based), reached by following cursors as a client would."""
+    cursor = None
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for _ in range(page - 1):
+            body = client.get(path, params={"cursor": cursor} if cursor else {}).json()
+            cursor = body["next_cursor"]
+            if cursor is None:
+                raise RuntimeError(f"{path} has fewer than {page} pages")
+    return path + ("?" + urlencode({"cursor": cursor}) if cursor else "")
+
+
+def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> Path:
+    bench = bench_settings(settings, options.articles)
+    stack = Stack(bench, notify=notify)
+    notify(f"bench stack in {bench.data_dir} with {options.articles:,} sample articles")
+    stack.up(with_api=False)
+    targets = resolve_targets(bench)
+    loaded = stack.load_sample(targets, only_if_empty=False)
+    if loaded:
+        notify(f"loaded {loaded:,} more articles")
+    ids, site, tag = asyncio.run(_inputs(targets))
+    log = Layout(bench.data_dir).log_dir / "bench-servers.log"
+    our_env = {"PRESSROOM_DATA_DIR": str(bench.data_dir), "PRESSROOM_LOG_LEVEL": "warning"}
+    seed_env = {"SEED_DATABASE_URL": targets.reader}
+    measured: list[ScenarioResult] = []
+    with (
+        uvicorn_server(
+            "pressroom.api.app:create_app", free_port(), our_env, log, factory=True
+        ) as ours,
+        uvicorn_server("pressroom.bench.seed_app:app", free_port(), seed_env, log) as seed,
+    ):
+        page_1000 = _page_path(ours.base_url, f"/sites/{site}/articles", 1000)
+        article_paths = [f"/articles/{i}" for i in ids]
+        scenarios = [
+            ("ceiling", "same server stack, constant response (GET /health)", ours.base_url + "/health", None),
+            ("article", "GET /articles/{id}, random ids", ours.base_url, article_paths),
+            ("site_page_1", f"GET /sites/{site}/articles, first page", ours.base_url + f"/sites/{site}/articles", None),
+            ("site_page_1000", "same, page 1,000 reached by cursor", ours.base_url + page_1000, None),
+            ("tag_page_1", f"GET /articles?tag={tag}, first page", ours.base_url + "/articles?" + urlencode({"tag": tag}), None),
+            ("seed_article", "the seed's pool-per-request service, random ids", seed.base_url, article_paths),
+        ]  # fmt: skip
+        for name, description, url, paths in scenarios:
+            notify(f"wrk: {description}")
+            # A short unmeasured run first, so caches and prepared statements are warm.
+            run_wrk(url, duration_s=2, connections=options.connections, paths=paths)
+            result = run_wrk(
+                url, duration_s=options.duration_s, connections=options.connections, paths=paths
+            )
+            measured.append(ScenarioResult(name, description, result))
+        memory = ours.rss_mb()
+    notify("comparing serialisation: orjson in Python against JSON composed in SQL")
+    serialisation = asyncio.run(compare_serialisation(targets, ids[:500], site))
+    report = Measurement(
+        scenarios=measured,
+        worker_rss_mb=memory,
+        serialisation=serialisation,
+        articles=asyncio.run(_count(targets)),
+        connections=options.connections,
+        duration_s=options.duration_s,
+        postgres_settings=bench,
+        started=time.time(),
+    )
+    write_api_report(report, options.output)
+    return options.output
+
+
+async def _count(targets: DatabaseTargets) -> int:
+    conn = await asyncpg.connect(targets.reader)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM pressroom.articles"))
+    finally:
+        await conn.close()

@@ -1,0 +1,114 @@
+"""Driving an HTTP server with wrk (the Debian package) and reading its latency percentiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pressroom.errors import MissingBinariesError
+from pressroom.local.binaries import apt_install
+
+# wrk calls done() once with the merged latency histogram; printing it as one JSON line gives
+# exact percentiles instead of wrk's rounded text.
+REPORT_LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"duration_us":%d,"socket_errors":%d,"non_2xx":%d,' ..
+    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%f,"max_us":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean,
+    latency.max))
+end
+"""
+
+# Picks a random path from a file of paths, per request.
+RANDOM_PATHS_LUA = """
+local paths = {}
+for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0))
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class WrkResult:
+    requests: int
+    duration_us: int
+    socket_errors: int
+    non_2xx: int
+    p50_us: int
+    p90_us: int
+    p99_us: int
+    mean_us: float
+    max_us: int
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / (self.duration_us / 1_000_000)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise MissingBinariesError(
+            "wrk is not installed: install the package wrk (apt-get install wrk)"
+        )
+    apt_install(["wrk"])
+    found = shutil.which("wrk")
+    if not found:
+        raise MissingBinariesError("installed wrk but cannot find it on PATH")
+    return found
+
+
+def run_wrk(
+    url: str,
+    *,
+    duration_s: int,
+    connections: int,
+    threads: int = 1,
+    paths: list[str] | None = None,
+) -> WrkResult:
+    """Load url (or, with paths, random paths on its host) and return the measured result."""
+    with tempfile.TemporaryDirectory(prefix="pressroom-wrk-") as scratch:
+        script = Path(scratch) / "bench.lua"
+        env = dict(os.environ)
+        lua = REPORT_LUA
+        if paths:
+            paths_file = Path(scratch) / "paths.txt"
+            paths_file.write_text("\n".join(paths) + "\n")
+            env["WRK_PATHS"] = str(paths_file)
+            lua = RANDOM_PATHS_LUA + lua
+        script.write_text(lua)
+        result = subprocess.run(
+            [
+                ensure_wrk(),
+                f"--threads={threads}",
+                f"--connections={connections}",
+                f"--duration={duration_s}s",
+                "--timeout=10s",
+                f"--script={script}",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=duration_s + 60,
+            check=False,
+        )
+    match = re.search(r"WRK_JSON (\{.*\})", result.stdout)
+    if result.returncode != 0 or match is None:
+        raise RuntimeError(
+            f"wrk failed (exit {result.returncode}): {result.stderr or result.stdout}"
+        )
+    return WrkResult(**json.loads(match.group(1)))

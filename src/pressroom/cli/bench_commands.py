@@ -1,0 +1,29 @@
+"""`pressroom bench ...`: benchmarks that write a markdown report (never part of the tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pressroom.bench.api_bench import BenchOptions, run_api_bench
+from pressroom.cli.common import console, settings, user_errors
+
+bench_app = typer.Typer(help="Benchmarks: each writes a markdown report under bench/results/.")
+
+
+@bench_app.command("api")
+@user_errors
+def api(
+    articles: Annotated[
+        int, typer.Option(min=1000, help="Sample articles in the bench database.")
+    ] = 1_000_000,
+    duration: Annotated[int, typer.Option(min=1, help="Seconds per scenario.")] = 15,
+    connections: Annotated[int, typer.Option(min=1, help="wrk connections.")] = 8,
+    output: Annotated[Path, typer.Option(help="Report file.")] = Path("bench/results/api.md"),
+) -> None:
+    """The HTTP API with wrk against its framework ceiling and the seed's implementation."""
+    options = BenchOptions(articles, duration, connections, output)
+    report = run_api_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
+    console.print(f"[green]report written to {report}[/green]")

@@ -1,0 +1,75 @@
+"""The benchmark's tools work against real servers (no timing is asserted here)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from pressroom.bench.report import Measurement, ScenarioResult, render_api_report
+from pressroom.bench.serialization import SerialisationResult, compare_serialisation
+from pressroom.bench.servers import uvicorn_server
+from pressroom.bench.wrk import WrkResult, run_wrk
+from pressroom.config import Settings
+from pressroom.db.targets import DatabaseTargets
+from pressroom.local.layout import Layout
+from pressroom.local.ports import free_port
+
+
+async def _ids_and_site(corpus: DatabaseTargets) -> tuple[list[int], str]:
+    conn = await asyncpg.connect(corpus.reader)
+    try:
+        ids = [r["id"] for r in await conn.fetch("SELECT id FROM pressroom.articles LIMIT 30")]
+        site = await conn.fetchval("SELECT domain FROM pressroom.sites LIMIT 1")
+    finally:
+        await conn.close()
+    return ids, site
+
+
+async def test_wrk_drives_the_seed_service_on_random_articles(
+    stack: Settings, corpus: DatabaseTargets
+) -> None:
+    ids, _ = await _ids_and_site(corpus)
+    log = Layout(stack.data_dir).log_dir / "bench-test.log"
+    env = {"SEED_DATABASE_URL": corpus.reader}
+    with uvicorn_server("pressroom.bench.seed_app:app", free_port(), env, log) as seed:
+        paths = [f"/articles/{i}" for i in ids]
+        result = await asyncio.to_thread(
+            run_wrk, seed.base_url, duration_s=1, connections=2, paths=paths
+        )
+        assert result.requests > 0
+        assert result.non_2xx == 0
+        assert result.socket_errors == 0
+        assert 0 < result.p50_us <= result.p99_us <= result.max_us
+        assert seed.rss_mb() > 0
+
+
+async def test_serialisation_comparison_runs_both_ways(corpus: DatabaseTargets) -> None:
+    ids, site = await _ids_and_site(corpus)
+    results = await compare_serialisation(corpus, ids, site)
+    assert [r.response for r in results] == ["GET /articles/{id}", "GET /sites/{domain}/articles"]
+    assert all(r.python_us > 0 and r.sql_us > 0 for r in results)
+
+
+def _result(rps: float, p50: int, p99: int) -> WrkResult:
+    return WrkResult(int(rps * 10), 10_000_000, 0, 0, p50, p50, p99, float(p50), p99)
+
+
+def test_report_states_each_target_honestly(stack: Settings) -> None:
+    scenarios = [
+        ScenarioResult("ceiling", "ceiling", _result(10_000, 800, 2000)),
+        ScenarioResult("article", "article", _result(4_000, 2000, 12000)),
+        ScenarioResult("site_page_1", "page 1", _result(3_000, 2500, 5000)),
+        ScenarioResult("site_page_1000", "page 1000", _result(2_900, 2600, 5200)),
+        ScenarioResult("tag_page_1", "tag", _result(2_000, 3000, 6000)),
+        ScenarioResult("seed_article", "seed", _result(40, 200_000, 300_000)),
+    ]
+    report = render_api_report(
+        Measurement(
+            scenarios, 150.0, [SerialisationResult("x", 100.0, 120.0)], 1000, 8, 10, stack, 0.0
+        )
+    )
+    assert "| GET /articles/{id} ≥ 0.5× the framework ceiling | 0.40× | **not met** |" in report
+    assert "| GET /articles/{id} ≥ 20× the seed's pool-per-request service | 100× | met |" in report
+    assert "worst 6.0× | **not met** |" in report
+    assert "| 150 MB | met |" in report
