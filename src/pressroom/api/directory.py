@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -19,6 +21,22 @@ router = APIRouter()
 
 Domain = Annotated[str, Path(max_length=253, description="The site's domain, e.g. payamnews.com")]
 TagSlug = Annotated[str, Path(max_length=100, description="The tag's slug")]
+
+
+async def _feed_or_404(
+    request: Request,
+    conn: Connection,
+    where: ArticleFilter,
+    cursor: str | None,
+    limit: int,
+    exists: Callable[[], Awaitable[bool]],
+    missing: str,
+) -> Response:
+    page = await list_articles(conn, where, cursor, limit)
+    # Only an empty page costs the extra look-up that tells "no such site/tag" from "no articles".
+    if not page.items and not await exists():
+        raise HTTPException(404, missing)
+    return page_response(request, page)
 
 
 @router.get(
@@ -63,13 +81,10 @@ async def site_articles(
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> Response:
-    page = await list_articles(
-        conn, ArticleFilter(site=domain.lower(), language=lang), cursor, limit
-    )
-    # Only an empty page costs the extra look-up that tells "no such site" from "no articles".
-    if not page.items and not await site_exists(conn, domain.lower()):
-        raise HTTPException(404, f"no site {domain!r}")
-    return page_response(request, page)
+    name = domain.lower()
+    where = ArticleFilter(site=name, language=lang)
+    exists = partial(site_exists, conn, name)
+    return await _feed_or_404(request, conn, where, cursor, limit, exists, f"no site {domain!r}")
 
 
 @router.get(
@@ -100,7 +115,6 @@ async def tag_articles(
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> Response:
-    page = await list_articles(conn, ArticleFilter(tag=tag, language=lang), cursor, limit)
-    if not page.items and not await tag_exists(conn, tag):
-        raise HTTPException(404, f"no tag {tag!r}")
-    return page_response(request, page)
+    where = ArticleFilter(tag=tag, language=lang)
+    exists = partial(tag_exists, conn, tag)
+    return await _feed_or_404(request, conn, where, cursor, limit, exists, f"no tag {tag!r}")

@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
-from pressroom.content.cursor import decode_cursor, encode_cursor, filter_fingerprint
-from pressroom.content.pages import Page
+from pressroom.content.cursor import filter_fingerprint
+from pressroom.content.pages import Page, name_ordered_page
 
 SiteItem = dict[str, Any]
 FINGERPRINT = filter_fingerprint(["sites"])
@@ -33,11 +33,7 @@ SITE_EXISTS = "SELECT EXISTS (SELECT 1 FROM pressroom.sites WHERE domain = $1)"
 
 
 async def list_sites(conn: asyncpg.Connection, cursor: str | None, limit: int) -> Page[SiteItem]:
-    after = decode_cursor(cursor, FINGERPRINT) if cursor else ""
-    rows = await conn.fetch(LIST_SITES, after, limit + 1)
-    items = [dict(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items, encode_cursor(items[-1]["domain"], FINGERPRINT) if more else None)
+    return await name_ordered_page(conn, LIST_SITES, "domain", FINGERPRINT, cursor, limit)
 
 
 async def get_site(conn: asyncpg.Connection, domain: str) -> SiteItem | None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
-from pressroom.content.cursor import decode_cursor, encode_cursor, filter_fingerprint
-from pressroom.content.pages import Page
+from pressroom.content.cursor import filter_fingerprint
+from pressroom.content.pages import Page, name_ordered_page
 
 TagItem = dict[str, Any]
 FINGERPRINT = filter_fingerprint(["tags"])
@@ -24,11 +24,7 @@ TAG_EXISTS = "SELECT EXISTS (SELECT 1 FROM pressroom.tags WHERE slug = $1)"
 
 
 async def list_tags(conn: asyncpg.Connection, cursor: str | None, limit: int) -> Page[TagItem]:
-    after = decode_cursor(cursor, FINGERPRINT) if cursor else ""
-    rows = await conn.fetch(LIST_TAGS, after, limit + 1)
-    items = [dict(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items, encode_cursor(items[-1]["slug"], FINGERPRINT) if more else None)
+    return await name_ordered_page(conn, LIST_TAGS, "slug", FINGERPRINT, cursor, limit)
 
 
 async def tag_exists(conn: asyncpg.Connection, slug: str) -> bool:

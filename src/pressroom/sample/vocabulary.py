@@ -9,7 +9,6 @@ generator supplies the rest: ``P`` and ``C`` (the article's main person and city
 In each rule, earlier entries are picked more often (a Zipf-like skew): order them by frequency.
 """
 
-
 from __future__ import annotations
 
 import re
