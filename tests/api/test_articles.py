@@ -218,3 +218,38 @@ async def test_time_window_boundaries(client: httpx.AsyncClient) -> None:
         },
     )
     assert listed["id"] not in [i["id"] for i in exclusive.json()["items"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/articles?site=a%00b", "site"),
+        ("/articles?tag=%00", "tag"),
+        ("/sites/x%00y/articles", "domain"),
+        ("/articles?published_after=0001-01-01T00:00:00%2B01:00", "published_after"),
+        ("/articles?published_before=9999-12-31T23:59:59Z", "published_before"),
+    ],
+)
+async def test_values_postgres_would_refuse_are_422(
+    client: httpx.AsyncClient, path: str, parameter: str
+) -> None:
+    body = _is_problem(await client.get(path), 422)
+    assert body["errors"][0]["parameter"] == parameter
+
+
+async def test_a_cursor_with_unicode_digits_is_400(client: httpx.AsyncClient) -> None:
+    from pressroom.content.articles import ArticleFilter
+    from pressroom.content.cursor import encode_cursor
+
+    forged = encode_cursor("²", ArticleFilter().fingerprint())
+    _is_problem(await client.get("/articles", params={"cursor": forged}), 400)
+
+
+async def test_times_without_a_zone_are_utc(client: httpx.AsyncClient) -> None:
+    naive = await client.get(
+        "/articles", params={"published_after": "2024-01-01T00:00:00", "limit": 5}
+    )
+    aware = await client.get(
+        "/articles", params={"published_after": "2024-01-01T00:00:00Z", "limit": 5}
+    )
+    assert naive.json() == aware.json()

@@ -93,3 +93,28 @@ async def test_an_unlisted_site_is_created_from_its_domain(writer: asyncpg.Conne
         "WHERE s.domain = 'unlisted.example'"
     )
     assert url == "https://unlisted.example/story"
+
+
+async def test_bad_articles_are_rejected_with_their_position_and_the_rest_load(
+    writer: asyncpg.Connection,
+) -> None:
+    good = list(generate_articles(4, SITES, seed=11))
+    bad_url = replace(good[1], url="http://a..b/story")
+    too_old = replace(good[2], published_at=datetime(1850, 1, 1, tzinfo=UTC))
+    # A single outlier month must create its own partition, not every month in between.
+    outlier = replace(
+        good[3], url=f"https://{good[3].site}/old", published_at=datetime(1971, 3, 3, tzinfo=UTC)
+    )
+    before = await writer.fetchval(
+        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pressroom.articles'::regclass"
+    )
+    summary = await load_articles(writer, [good[0], bad_url, too_old, outlier])
+    assert (summary.read, summary.inserted) == (4, 2)
+    assert [(r.position, "host" in r.reason or "1900" in r.reason) for r in summary.rejected] == [
+        (2, True),
+        (3, True),
+    ]
+    after = await writer.fetchval(
+        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pressroom.articles'::regclass"
+    )
+    assert after - before <= 2  # 1971-03 and, at most, the month of good[0]

@@ -19,6 +19,10 @@ from pressroom.content.urls import InvalidUrlError, canonical_url, site_domain
         ),
         ("https://x.example/%d9%85%d9%82", "https://x.example/%D9%85%D9%82"),
         ("https://x.example/a%20b", "https://x.example/a%20b"),
+        ("https://x.example/a%2Fb/c", "https://x.example/a%2Fb/c"),
+        ("https://x.example/a%2fb", "https://x.example/a%2Fb"),
+        ("http://[::1]:8080/a", "http://[::1]:8080/a"),
+        ("https://WWW.x.example:8443", "https://www.x.example:8443/"),
     ],
 )
 def test_canonical_url(raw: str, canonical: str) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from pydantic import AfterValidator
 from starlette.responses import Response
 
 from pressroom.api.deps import DEFAULT_PAGE, Connection, Cursor, Limit
@@ -16,6 +17,25 @@ from pressroom.content.articles import ArticleFilter, get_article, list_articles
 router = APIRouter(tags=["articles"])
 
 Language = Annotated[str | None, Query(pattern=r"^[a-z]{2,3}$", description="ISO 639 code: fa, en")]
+# No NUL: PostgreSQL text cannot hold one, and the refusal must be the client's 422, not a 500.
+NO_NUL = r"^[^\x00]*$"
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _utc_within_range(moment: datetime | None) -> datetime | None:
+    """A time without a zone is taken as UTC; times outside 1900..2099 hold no articles and
+    would overflow on the way to PostgreSQL, so they are refused."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError("must be between 1900-01-01 and 2099-12-31")
+    return moment
+
+
+Timestamp = Annotated[datetime | None, AfterValidator(_utc_within_range)]
 
 
 def page_response(request: Request, page: object) -> Response:
@@ -32,18 +52,24 @@ async def articles(
     request: Request,
     conn: Connection,
     site: Annotated[
-        str | None, Query(max_length=253, description="Only this site's domain.")
+        str | None, Query(max_length=253, pattern=NO_NUL, description="Only this site's domain.")
     ] = None,
     tag: Annotated[
-        str | None, Query(max_length=100, description="Only articles with this tag slug.")
+        str | None, Query(max_length=100, pattern=NO_NUL, description="Only this tag's slug.")
     ] = None,
     lang: Language = None,
-    published_after: Annotated[datetime | None, Query(description="Inclusive, ISO 8601.")] = None,
-    published_before: Annotated[datetime | None, Query(description="Exclusive, ISO 8601.")] = None,
+    published_after: Annotated[
+        Timestamp, Query(description="Inclusive, ISO 8601; UTC when no zone is given.")
+    ] = None,
+    published_before: Annotated[
+        Timestamp, Query(description="Exclusive, ISO 8601; UTC when no zone is given.")
+    ] = None,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> Response:
-    where = ArticleFilter(site, tag, lang, published_after, published_before)
+    where = ArticleFilter(
+        site.lower() if site else None, tag, lang, published_after, published_before
+    )
     return page_response(request, await list_articles(conn, where, cursor, limit))
 
 

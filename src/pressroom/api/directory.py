@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.responses import Response
 
-from pressroom.api.articles import Language, page_response
+from pressroom.api.articles import NO_NUL, Language, page_response
 from pressroom.api.deps import DEFAULT_PAGE, Connection, Cursor, Limit
 from pressroom.api.responses import CACHE_DIRECTORY, json_response
 from pressroom.api.schemas import ArticlePage, Site, SitePage, TagPage, problems
@@ -19,8 +19,10 @@ from pressroom.content.tags import list_tags, tag_exists
 
 router = APIRouter()
 
-Domain = Annotated[str, Path(max_length=253, description="The site's domain, e.g. payamnews.com")]
-TagSlug = Annotated[str, Path(max_length=100, description="The tag's slug")]
+Domain = Annotated[
+    str, Path(max_length=253, pattern=NO_NUL, description="The site's domain, e.g. payamnews.com")
+]
+TagSlug = Annotated[str, Path(max_length=100, pattern=NO_NUL, description="The tag's slug")]
 
 
 async def _feed_or_404(

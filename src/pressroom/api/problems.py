@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from asyncpg.exceptions._base import DataError as ClientDataError  # not re-exported by asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -94,19 +95,32 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem(request, 500, "something went wrong on our side")
 
 
-# Failures of the database connection itself (not of a query's logic) mean "retry later".
+# Failures of the database connection itself (not of a query or its arguments) mean "retry".
 UNAVAILABLE: tuple[type[Exception], ...] = (
     PoolExhaustedError,
     DatabaseUnavailableError,
     OSError,
-    TimeoutError,
-    asyncpg.InterfaceError,
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
-    asyncpg.QueryCanceledError,
     asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
 )
+# A query that ran out of time: retrying at once would only add load.
+TIMED_OUT: tuple[type[Exception], ...] = (TimeoutError, asyncpg.QueryCanceledError)
+RETRY_AFTER_TIMEOUT_S = "10"
+
+
+async def _timed_out(request: Request, exc: Exception) -> Response:
+    log.warning("query timed out", extra={"path": request.url.path, "error": type(exc).__name__})
+    detail = "the request took too long; retry later"
+    return problem(request, 503, detail, headers={"Retry-After": RETRY_AFTER_TIMEOUT_S})
+
+
+async def _bad_value(request: Request, exc: Exception) -> Response:
+    # asyncpg refuses a value it cannot encode (a datetime beyond PostgreSQL's range, say)
+    # before anything reaches the server: the request's fault, not the database's.
+    return problem(request, 400, "a parameter value is out of the supported range")
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -115,4 +129,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidCursorError, _cursor)
     for kind in UNAVAILABLE:
         app.add_exception_handler(kind, _unavailable)
+    for kind in TIMED_OUT:
+        app.add_exception_handler(kind, _timed_out)
+    app.add_exception_handler(asyncpg.DataError, _bad_value)  # SQLSTATE class 22, server side
+    app.add_exception_handler(ClientDataError, _bad_value)
     app.add_exception_handler(Exception, _unexpected)

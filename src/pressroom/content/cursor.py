@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Sequence
 
 import orjson
 
 CURSOR_VERSION = 1
+DECIMAL = re.compile(r"-?[0-9]{1,19}")
 
 
 class InvalidCursorError(ValueError):
@@ -49,6 +51,7 @@ def decode_cursor(cursor: str, fingerprint: str) -> str:
 
 def decode_id_cursor(cursor: str, fingerprint: str) -> int:
     position = decode_cursor(cursor, fingerprint)
-    if not position.lstrip("-").isdigit() or not -(2**63) <= int(position) < 2**63:
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    if not DECIMAL.fullmatch(position) or not -(2**63) <= int(position) < 2**63:
         raise InvalidCursorError("cursor is malformed")
     return int(position)

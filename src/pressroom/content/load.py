@@ -7,7 +7,7 @@ URL its site already has is skipped, so loading the same corpus twice changes no
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Protocol
@@ -16,7 +16,8 @@ import asyncpg
 import orjson
 
 from pressroom.content.ids import make_article_id, to_milliseconds, url_discriminator
-from pressroom.content.urls import canonical_url
+from pressroom.content.partitions import ensure_months, existing_months, month_of
+from pressroom.content.urls import InvalidUrlError, canonical_url
 
 
 class SiteInput(Protocol):
@@ -52,16 +53,25 @@ class ArticleInput(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Rejected:
+    position: int  # 1-based position of the article in the input
+    reason: str
+
+
+@dataclass
 class LoadSummary:
-    read: int
-    inserted: int
-    skipped: int
+    read: int = 0
+    inserted: int = 0
+    skipped: int = 0  # already known: same site and canonical URL
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 STAGING_COLUMNS = (
     "id", "site", "canonical_url", "title", "summary", "body",
     "language", "author", "published_at", "metadata", "tags",
 )  # fmt: skip
+
+PUBLISHED_AT = STAGING_COLUMNS.index("published_at")
 
 CREATE_STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS load_articles (
@@ -82,10 +92,6 @@ INSERT INTO pressroom.sites (domain, name, language)
 SELECT DISTINCT ON (site) site, site, language FROM load_articles
 ORDER BY site
 ON CONFLICT (domain) DO NOTHING
-"""
-
-ENSURE_PARTITIONS = """
-SELECT pressroom.ensure_month_partitions(min(published_at), max(published_at)) FROM load_articles
 """
 
 # Two articles published in the same millisecond may draw the same discriminator; the later
@@ -183,6 +189,20 @@ async def upsert_sites(conn: asyncpg.Connection, sites: Iterable[SiteInput]) -> 
     )
 
 
+def _staging_rows(
+    batch: list[ArticleInput], first_position: int, summary: LoadSummary
+) -> list[tuple[object, ...]]:
+    """Staging rows of the valid articles; the others are recorded as rejected, and the load
+    goes on without them."""
+    rows = []
+    for offset, article in enumerate(batch):
+        try:
+            rows.append(_staging_row(article))
+        except (InvalidUrlError, ValueError, TypeError, AttributeError) as exc:
+            summary.rejected.append(Rejected(first_position + offset, str(exc)[:300]))
+    return rows
+
+
 async def load_articles(
     conn: asyncpg.Connection,
     articles: Iterable[ArticleInput],
@@ -191,20 +211,27 @@ async def load_articles(
     on_progress: Callable[[int], None] | None = None,
 ) -> LoadSummary:
     """Insert the articles that are new; one transaction per batch, so a failure loses no
-    committed batch and a rerun picks up where it stopped."""
+    committed batch and a rerun picks up where it stopped. Articles with an invalid URL or
+    publication time are rejected with their position and reason; the rest still load."""
     await conn.execute(CREATE_STAGING)
-    read = inserted = 0
+    summary = LoadSummary()
+    months = await existing_months(conn)
     for batch in _batches(articles, batch_size):
-        rows = [_staging_row(article) for article in batch]
+        rows = _staging_rows(batch, summary.read + 1, summary)
+        # Partitions first, each in its own short transaction: creating one locks the default
+        # partition, and that lock must not last as long as the batch.
+        needed = {month_of(row[PUBLISHED_AT]) for row in rows}  # type: ignore[arg-type]
+        await ensure_months(conn, needed, months)
         async with conn.transaction():
             await conn.copy_records_to_table("load_articles", records=rows, columns=STAGING_COLUMNS)
             await conn.execute(INSERT_MISSING_SITES)
-            await conn.execute(ENSURE_PARTITIONS)
             while await conn.execute(RESOLVE_ID_COLLISIONS) != "UPDATE 0":
                 pass
             await conn.execute(INSERT_TAGS)
-            inserted += await conn.fetchval(INSERT_ARTICLES)
-        read += len(batch)
+            inserted = await conn.fetchval(INSERT_ARTICLES)
+        summary.read += len(batch)
+        summary.inserted += inserted
+        summary.skipped += len(rows) - inserted
         if on_progress is not None:
             on_progress(len(batch))
-    return LoadSummary(read=read, inserted=inserted, skipped=read - inserted)
+    return summary

@@ -10,6 +10,7 @@ from psycopg import sql
 
 from pressroom.db.connect import connect_sync
 from pressroom.db.roles import DATABASE_NAME, Role
+from pressroom.db.scram import scram_verifier
 from pressroom.local.secrets import StackSecrets
 
 # Extensions that only a superuser may create; pg_trgm and the like are trusted and are created
@@ -39,6 +40,8 @@ def bootstrap_database(
     superuser.
     """
     with connect_sync(maintenance_url, timeout_s) as conn:
+        # Role statements below carry password verifiers; keep even those out of the statistics.
+        conn.execute("SET pg_stat_statements.track_utility = off")
         for role, password in _role_passwords(secrets).items():
             exists = conn.execute(
                 "SELECT 1 FROM pg_roles WHERE rolname = %s", [role.value]
@@ -47,7 +50,7 @@ def bootstrap_database(
             conn.execute(
                 sql.SQL(
                     verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
-                ).format(sql.Identifier(role.value), sql.Literal(password))
+                ).format(sql.Identifier(role.value), sql.Literal(scram_verifier(password)))
             )
         # Defence in depth: even a bug in the read API cannot write through the reader role.
         conn.execute(

@@ -14,8 +14,13 @@ APPLICATION_NAME = "pressroom"
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """A connection string without its password, for messages and logs: URL user info,
+    `?password=` query parameters and `password=` key/value pairs alike."""
+    url = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    url = re.sub(r"([?&]password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
+    return re.sub(
+        r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", r"\1***", url, flags=re.IGNORECASE
+    )
 
 
 def connect_sync(

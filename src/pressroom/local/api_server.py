@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 from pressroom.errors import StackError
 from pressroom.local.layout import Layout
-from pressroom.local.processes import clear_stale_pid_file, process_is, read_pid
+from pressroom.local.processes import RunAs, live_pid, write_pid_file
 
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 30
-MARKER = "pressroom"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +25,8 @@ class ApiStatus:
 
 
 def api_status(layout: Layout) -> ApiStatus:
-    pid = read_pid(layout.api_pid_file)
-    if pid is None or not process_is(pid, MARKER):
-        return ApiStatus(False)
-    return ApiStatus(True, pid)
+    pid = live_pid(layout.api_pid_file)
+    return ApiStatus(pid is not None, pid)
 
 
 def _healthy(host: str, port: int) -> bool:
@@ -40,21 +37,25 @@ def _healthy(host: str, port: int) -> bool:
         return False
 
 
-def start_api(layout: Layout, host: str, port: int, env: dict[str, str]) -> int:
+def start_api(layout: Layout, host: str, port: int, env: dict[str, str], run_as: RunAs) -> int:
+    """Start the API in the background as run_as (never as root), wait until it answers."""
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     layout.log_dir.mkdir(parents=True, exist_ok=True)
-    clear_stale_pid_file(layout.api_pid_file, MARKER)
     log = (layout.log_dir / "api.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "pressroom", "serve", "--host", host, "--port", str(port)],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, **env},
+        env={**os.environ, **env, **({"HOME": run_as.home} if run_as.home else {})},
+        user=run_as.uid,
+        group=run_as.gid,
+        extra_groups=[] if run_as.uid is not None else None,
+        cwd="/",
         # Its own session, so the server outlives `pressroom up` and a Ctrl-C in that terminal.
         start_new_session=True,
     )
-    layout.api_pid_file.write_text(f"{process.pid}\n")
+    write_pid_file(layout.api_pid_file, process.pid)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -75,9 +76,9 @@ def stop_api(layout: Layout) -> bool:
         return False
     os.killpg(status.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while time.monotonic() < deadline and process_is(status.pid, MARKER):
+    while time.monotonic() < deadline and live_pid(layout.api_pid_file) is not None:
         time.sleep(0.05)
-    if process_is(status.pid, MARKER):
+    if live_pid(layout.api_pid_file) is not None:
         os.killpg(status.pid, signal.SIGKILL)
     layout.api_pid_file.unlink(missing_ok=True)
     return True

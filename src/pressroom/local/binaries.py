@@ -23,6 +23,7 @@ POSTGRES_ROOT = Path("/usr/lib/postgresql")
 # pressroom owns its own cluster, so it switches that off before installing.
 CREATECLUSTER_CONF = Path("/etc/postgresql-common/createcluster.d/pressroom.conf")
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
+POLICY_MARKER = "written by pressroom while installing packages; safe to delete"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +115,11 @@ def _is_root() -> bool:
 @contextmanager
 def _services_not_started() -> Iterator[None]:
     """Stop Debian maintainer scripts from starting the packages' own services during install."""
-    if POLICY_RC_D.exists():
+    # A file with our marker is a leftover of an install that was killed: ours to replace.
+    if POLICY_RC_D.exists() and POLICY_MARKER not in POLICY_RC_D.read_text(errors="replace"):
         yield
         return
-    POLICY_RC_D.write_text(
-        "#!/bin/sh\n# written by pressroom while installing packages\nexit 101\n"
-    )
+    POLICY_RC_D.write_text(f"#!/bin/sh\n# {POLICY_MARKER}\nexit 101\n")
     POLICY_RC_D.chmod(0o755)
     try:
         yield

@@ -20,6 +20,7 @@ from pressroom.errors import StackError
 from pressroom.local.binaries import PostgresBinaries
 from pressroom.local.layout import Layout
 from pressroom.local.processes import RunAs, clear_stale_pid_file, process_is
+from pressroom.local.secrets import write_private
 from pressroom.local.tuning import TunedSetting, render_conf
 
 STACK_CONF = "pressroom.conf"
@@ -71,8 +72,11 @@ def stack_conf(layout: Layout, port: int, archive: bool) -> str:
     ]
     if archive:
         target = shlex.quote(str(layout.wal_archive))
+        # A segment already archived with the same content counts as done: after a crash
+        # between the copy and PostgreSQL noting it, a plain "test ! -f" would fail forever.
         command = (
-            f"test ! -f {target}/%f && cp %p {target}/%f.tmp && mv {target}/%f.tmp {target}/%f"
+            f"if [ -f {target}/%f ]; then cmp -s %p {target}/%f; "
+            f"else cp %p {target}/%f.tmp && mv {target}/%f.tmp {target}/%f; fi"
         )
         lines.append(f"archive_command = {_conf_string(command)}")
     return "\n".join(lines) + "\n"
@@ -129,8 +133,7 @@ class LocalPostgres:
         self.layout.run_dir.mkdir(parents=True, exist_ok=True)
         staging.mkdir(mode=0o700)
         pwfile = self.layout.run_dir / "initdb-password"
-        pwfile.write_text(admin_password + "\n")
-        pwfile.chmod(0o600)
+        write_private(pwfile, admin_password + "\n")
         self.run_as.own(staging, pwfile)
         if not self.run_as.can_reach(staging):
             raise StackError(

@@ -100,6 +100,31 @@ def read_pid(pid_file: Path) -> int | None:
         return None
 
 
+def start_time(pid: int) -> int | None:
+    """When the process started, in clock ticks since boot: with the pid, an identity that a
+    recycled pid cannot fake."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields after the command name, which is in parentheses and may itself contain spaces.
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def write_pid_file(path: Path, pid: int) -> None:
+    path.write_text(f"{pid} {start_time(pid) or 0}\n")
+
+
+def live_pid(path: Path) -> int | None:
+    """The pid a file written by write_pid_file names, if that very process still runs."""
+    try:
+        pid_text, started = path.read_text().split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return None
+    return pid if start_time(pid) == int(started) else None
+
+
 def clear_stale_pid_file(pid_file: Path, program: str) -> bool:
     """Remove pid_file if the process it names is gone or is some other program.
 

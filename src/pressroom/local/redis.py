@@ -15,6 +15,7 @@ from pressroom.local.binaries import RedisBinaries
 from pressroom.local.layout import Layout
 from pressroom.local.ports import LOOPBACK
 from pressroom.local.processes import RunAs, clear_stale_pid_file, process_is, read_pid
+from pressroom.local.secrets import write_private
 
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 30
@@ -66,8 +67,7 @@ class LocalRedis:
         for folder in (layout.redis_dir, layout.run_dir, layout.log_dir):
             folder.mkdir(parents=True, exist_ok=True)
         clear_stale_pid_file(layout.redis_pid_file, "redis-server")
-        layout.redis_conf.write_text(redis_conf(layout, port, password))
-        layout.redis_conf.chmod(0o600)  # it holds the password
+        write_private(layout.redis_conf, redis_conf(layout, port, password))  # holds the password
         log_file = layout.log_dir / "redis.log"
         log_file.touch()
         self.run_as.own(layout.redis_dir, log_file, layout.redis_conf)

@@ -28,14 +28,21 @@ class StackSecrets:
         return cls(**{name: secrets.token_urlsafe(24) for name in cls.__dataclass_fields__})
 
 
-def write_secrets(path: Path, values: StackSecrets) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, atomically, and never readable by others even for
+    an instant (a chmod after writing would leave a window)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump(asdict(values), handle, indent=2)
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     tmp.replace(path)
+
+
+def write_secrets(path: Path, values: StackSecrets) -> None:
+    write_private(path, json.dumps(asdict(values), indent=2))
 
 
 def read_secrets(path: Path) -> StackSecrets:

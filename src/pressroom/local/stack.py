@@ -8,13 +8,15 @@ CLI can draw it and tests can record it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from pressroom.config import Settings
+from pressroom.content.partitions import ensure_recent_months
 from pressroom.db import migrate
 from pressroom.db.bootstrap import bootstrap_database
 from pressroom.db.connect import connect_sync
@@ -148,14 +150,16 @@ class Stack:
         result = migrate.upgrade(targets.owner, self.settings.connect_timeout_s)
         if result.before != result.after:
             self.notify(f"migrated the schema from {result.before or 'empty'} to {result.after}")
-        # The current months always have partitions, so everyday writes never touch the default.
-        now = datetime.now(UTC)
-        with connect_sync(targets.owner, self.settings.connect_timeout_s) as conn:
-            conn.execute(
-                "SELECT pressroom.ensure_month_partitions(%s, %s)",
-                [now - timedelta(days=31), now + timedelta(days=92)],
-            )
+        asyncio.run(self._ensure_recent_partitions(targets))
         return result
+
+    async def _ensure_recent_partitions(self, targets: DatabaseTargets) -> None:
+        # The current months always have partitions, so everyday writes never touch the default.
+        conn = await asyncpg.connect(targets.owner, timeout=self.settings.connect_timeout_s)
+        try:
+            await ensure_recent_months(conn)
+        finally:
+            await conn.close()
 
     def load_sample(
         self,
@@ -207,7 +211,25 @@ class Stack:
                 )
         return inserted
 
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One `up` or `down` at a time per data folder: two at once would race on initdb's
+        staging folder, on ports and on pid files."""
+        self.layout.root.mkdir(parents=True, exist_ok=True)
+        with (self.layout.root / ".lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StackError(
+                    f"another pressroom up/down is working on {self.layout.root}; wait for it"
+                ) from None
+            yield
+
     def up(self, *, with_api: bool = True, progress: Progress | None = None) -> UpReport:
+        with self._exclusive():
+            return self._up(with_api=with_api, progress=progress)
+
+    def _up(self, *, with_api: bool, progress: Progress | None) -> UpReport:
         settings = self.settings
         report = UpReport()
         if settings.uses_external_database:
@@ -223,10 +245,24 @@ class Stack:
         self.migrate(targets)
         self.up_redis(report, secrets)
         if settings.sample_articles > 0 and not settings.uses_external_database:
-            self.load_sample(targets, progress)
+            self._sample_once(targets, progress)
         if with_api:
             report.api_url = self.up_api(report)
         return report
+
+    def _sample_once(self, targets: DatabaseTargets, progress: Progress | None) -> None:
+        state_file = self.layout.state_file
+        state = read_state(state_file)
+        if state.sample_done:
+            return
+        resuming = state.sample_target is not None
+        write_state(state_file, state.with_sample(self.settings.sample_articles, done=False))
+        # A fresh start loads only into an empty database (never over someone's own data); a
+        # resumed one completes its own earlier, interrupted load.
+        self.load_sample(targets, progress, only_if_empty=not resuming)
+        write_state(
+            state_file, read_state(state_file).with_sample(self.settings.sample_articles, done=True)
+        )
 
     def up_api(self, report: UpReport) -> str:
         settings, layout = self.settings, self.layout
@@ -237,13 +273,20 @@ class Stack:
         port = self._pick_port("API", state.api_port, settings.api_port, report.notes)
         self.notify(f"starting the API on http://{host}:{port}")
         env = {"PRESSROOM_DATA_DIR": str(layout.root)}
-        start_api(layout, host, port, env)
+        run_as = RunAs.for_servers(settings.service_user)
+        # The API reads the role passwords; it runs as the service user, never as root.
+        run_as.own(layout.secrets_file)
+        start_api(layout, host, port, env, run_as)
         write_state(layout.state_file, read_state(layout.state_file).with_port("api", port))
         return f"http://{host}:{port}"
 
     # -- down --------------------------------------------------------------------------------------
     def down(self) -> list[str]:
         """Stop whatever runs, newest first; returns what was stopped."""
+        with self._exclusive():
+            return self._down()
+
+    def _down(self) -> list[str]:
         stopped: list[str] = []
         if stop_api(self.layout):
             stopped.append("API")

@@ -12,9 +12,17 @@ class StackState:
     pg_port: int | None = None
     redis_port: int | None = None
     api_port: int | None = None
+    # The sample corpus: the size a load was started for, and whether it finished, so that an
+    # interrupted load is resumed rather than left half done.
+    sample_target: int | None = None
+    sample_done: bool = False
 
     def with_port(self, service: str, port: int | None) -> StackState:
-        return replace(self, **{f"{service}_port": port})
+        ports: dict[str, object] = {f"{service}_port": port}
+        return replace(self, **ports)  # type: ignore[arg-type]
+
+    def with_sample(self, target: int | None, done: bool) -> StackState:
+        return replace(self, sample_target=target, sample_done=done)
 
 
 def read_state(path: Path) -> StackState:

@@ -1,4 +1,4 @@
-DROP FUNCTION pressroom.ensure_month_partitions(timestamptz, timestamptz);
+DROP FUNCTION pressroom.ensure_month_partitions(date, date);
 DROP FUNCTION pressroom.move_out_of_default(text, timestamptz, timestamptz);
 DROP TABLE pressroom.article_tags;
 DROP TABLE pressroom.tags;

@@ -163,10 +163,16 @@ CREATE TABLE pressroom.article_tags_default PARTITION OF pressroom.article_tags 
 CREATE INDEX article_tags_tag_feed ON pressroom.article_tags (tag_id, published_at DESC, article_id DESC);
 
 -- Creates the monthly partitions of articles and article_tags for every month from first_month
--- to last_month, moving rows of those months out of the default partitions. Idempotent and safe
--- to call concurrently; SECURITY DEFINER so the writer role can call it during ingestion while
--- the tables stay owned by the owner. Returns the number of partitions created.
-CREATE FUNCTION pressroom.ensure_month_partitions(first_month timestamptz, last_month timestamptz)
+-- to last_month (calendar months in UTC; dates, so the caller's TimeZone cannot shift them),
+-- moving rows of those months out of the default partitions. Idempotent. SECURITY DEFINER so
+-- the writer role can call it during ingestion while the tables stay owned by the owner.
+-- Returns the number of partitions created.
+--
+-- Locking: creators are serialised by one advisory lock (creating partitions is rare; two
+-- creators of different months would otherwise deadlock on the default partitions), and the
+-- default partitions are locked before rows move so that no row can slip into them between
+-- the move and ATTACH. Call it in a short transaction of its own: the locks last until commit.
+CREATE FUNCTION pressroom.ensure_month_partitions(first_month date, last_month date)
     RETURNS integer
     LANGUAGE plpgsql
     SECURITY DEFINER
@@ -174,7 +180,7 @@ CREATE FUNCTION pressroom.ensure_month_partitions(first_month timestamptz, last_
     SET timezone = 'UTC'
     AS $$
 DECLARE
-    month_start timestamptz := date_trunc('month', first_month);
+    month_start timestamptz := date_trunc('month', first_month::timestamp) AT TIME ZONE 'UTC';
     month_end   timestamptz;
     suffix      text;
     created     integer := 0;
@@ -182,32 +188,32 @@ BEGIN
     IF last_month < first_month THEN
         RAISE EXCEPTION 'last_month % is before first_month %', last_month, first_month;
     END IF;
-    IF last_month - first_month > interval '50 years' THEN
+    IF last_month - first_month > 366 * 50 THEN
         RAISE EXCEPTION 'refusing to create partitions for more than 50 years at once';
     END IF;
-    WHILE month_start <= last_month LOOP
+    WHILE month_start <= last_month::timestamp AT TIME ZONE 'UTC' LOOP
         month_end := month_start + interval '1 month';
         suffix := to_char(month_start, '"_p"YYYY_MM');
         IF to_regclass('articles' || suffix) IS NULL THEN
-            -- Two writers creating the same month must not both try.
-            PERFORM pg_advisory_xact_lock(hashtextextended('pressroom.partition' || suffix, 0));
-        END IF;
-        IF to_regclass('articles' || suffix) IS NULL THEN
-            EXECUTE format('CREATE TABLE %I (LIKE articles INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
-                           'articles' || suffix);
-            EXECUTE format('CREATE TABLE %I (LIKE article_tags INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
-                           'article_tags' || suffix);
-            PERFORM move_out_of_default(suffix, month_start, month_end);
-            EXECUTE format('ALTER TABLE articles ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-                           'articles' || suffix, month_start, month_end);
-            EXECUTE format('ALTER TABLE article_tags ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-                           'article_tags' || suffix, month_start, month_end);
-            -- The URL claims were set aside while their articles moved; their keys exist again.
-            IF to_regclass('pg_temp.moving_urls') IS NOT NULL THEN
-                INSERT INTO article_urls SELECT * FROM moving_urls;
-                DROP TABLE moving_urls;
+            PERFORM pg_advisory_xact_lock(hashtextextended('pressroom.partitions', 0));
+            IF to_regclass('articles' || suffix) IS NULL THEN
+                LOCK TABLE articles_default, article_tags_default IN ACCESS EXCLUSIVE MODE;
+                EXECUTE format('CREATE TABLE %I (LIKE articles INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                               'articles' || suffix);
+                EXECUTE format('CREATE TABLE %I (LIKE article_tags INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                               'article_tags' || suffix);
+                PERFORM move_out_of_default(suffix, month_start, month_end);
+                EXECUTE format('ALTER TABLE articles ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                               'articles' || suffix, month_start, month_end);
+                EXECUTE format('ALTER TABLE article_tags ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                               'article_tags' || suffix, month_start, month_end);
+                -- The URL claims set aside while their articles moved point at rows that exist again.
+                IF to_regclass('pg_temp.moving_urls') IS NOT NULL THEN
+                    INSERT INTO article_urls SELECT * FROM moving_urls;
+                    DROP TABLE moving_urls;
+                END IF;
+                created := created + 2;
             END IF;
-            created := created + 2;
         END IF;
         month_start := month_end;
     END LOOP;
@@ -249,5 +255,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION pressroom.ensure_month_partitions(timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pressroom.ensure_month_partitions(date, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pressroom.move_out_of_default(text, timestamptz, timestamptz) FROM PUBLIC;
