@@ -82,3 +82,19 @@ async def test_slow_queries_are_logged_with_route_and_duration(
     assert slow[0]["route"] == "/articles"
     assert slow[0]["duration_ms"] >= 0
     assert "'fa'" not in logged  # the statement text is logged, never its arguments
+
+
+async def test_a_busy_pool_keeps_the_instance_ready(
+    stack: Settings, corpus: DatabaseTargets
+) -> None:
+    settings = app_settings(stack, pool_min_size=1, pool_max_size=1, pool_acquire_timeout_s=0.2)
+    app = create_app(settings, targets=corpus)
+    async for client in open_client(app):
+        assert (await client.get("/ready")).status_code == 200
+        async with app.state.database.connection("test holder"):
+            busy = await client.get("/ready")
+            assert busy.status_code == 200
+            assert busy.json()["database"] == "reachable"
+            assert (await client.get("/articles")).json()[
+                "detail"
+            ] == "the service is busy; retry shortly"

@@ -23,7 +23,7 @@ from asyncpg.connection import LoggedQuery
 
 from pressroom.config import Settings
 from pressroom.db.connect import APPLICATION_NAME
-from pressroom.errors import PressroomError
+from pressroom.errors import DatabaseUnavailableError, PressroomError
 from pressroom.metrics import Metrics
 
 log = logging.getLogger("pressroom.db")
@@ -76,6 +76,7 @@ class Database:
         self.book = LoanBook()
         self._pool: asyncpg.Pool | None = None
         self._waiting = 0
+        self.last_schema_revision: str | None = None  # kept by the readiness check
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -127,6 +128,9 @@ class Database:
         try:
             conn = await self.pool.acquire(timeout=self.settings.pool_acquire_timeout_s)
         except TimeoutError:
+            if self.pool.get_size() == 0:
+                # No connection could even be opened: the database is unreachable, not busy.
+                raise DatabaseUnavailableError("no database connection could be opened") from None
             self.metrics.pool_exhausted.inc()
             raise PoolExhaustedError(
                 f"no database connection came free within {self.settings.pool_acquire_timeout_s}s"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -11,6 +10,7 @@ from pressroom.db.roles import ADMIN_ROLE, DATABASE_NAME, Role
 from pressroom.errors import StackError
 from pressroom.local.layout import Layout
 from pressroom.local.secrets import StackSecrets, read_secrets
+from pressroom.local.state import read_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +34,6 @@ def local_url(
     return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@/{dbname}?{query}"
 
 
-def recorded_port(layout: Layout, service: str) -> int | None:
-    try:
-        state = json.loads(layout.state_file.read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    value = state.get(f"{service}_port")
-    return int(value) if value is not None else None
-
-
 def local_targets(layout: Layout, port: int, secrets: StackSecrets) -> DatabaseTargets:
     return DatabaseTargets(
         owner=local_url(layout, port, Role.OWNER.value, secrets.owner_password),
@@ -58,7 +49,7 @@ def resolve_targets(settings: Settings) -> DatabaseTargets:
         url = settings.database_url.get_secret_value()
         return DatabaseTargets(owner=url, writer=url, reader=url, admin=None)
     layout = Layout(settings.data_dir)
-    port = recorded_port(layout, "pg")
+    port = read_state(layout.state_file).pg_port
     if port is None:
         raise StackError(
             f"no local stack in {layout.root}: run `pressroom up`, or set DATABASE_URL to use "
