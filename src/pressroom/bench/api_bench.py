@@ -47,6 +47,8 @@ def bench_settings(settings: Settings, articles: int) -> Settings:
             "pg_max_connections": 300,
             "database_url": None,
             "api_workers": 1,
+            # Millions of rows of WAL would fill the archive, and nothing here needs it.
+            "wal_archive": False,
             "log_level": "warning",
         }
     )

@@ -4,12 +4,19 @@ Every list is ordered by (published_at DESC, id DESC), which, because ids encode
 time, is simply id order; the cursor is the last id of a page. Each filter combination is a
 constant SQL fragment and every value a bound parameter; tests/content/test_article_plans.py
 checks that every combination is served by an index, never a sequential scan of articles.
+
+Lists are read in time windows, newest first: this month, then 2, 4, 8, ... months further back,
+then everything older. A query bounded in time is pruned to the partitions of its window while
+it is planned, so a page costs one or two partitions instead of planning and starting an index
+scan on every month since the archive began (measured on 145 partitions: 20-50 ms of planning
+per unbounded feed query, against about a millisecond per window).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -31,12 +38,14 @@ SELECT a.id, a.canonical_url, a.title, a.summary, a.body, a.language, a.author,
        ARRAY(SELECT t.slug
                FROM pressroom.article_tags at
                JOIN pressroom.tags t ON t.id = at.tag_id
-              WHERE at.article_id = a.id AND at.published_at = a.published_at
+              WHERE at.article_id = $1 AND at.published_at = pressroom.article_id_time($1)
               ORDER BY t.slug) AS tags
   FROM pressroom.articles a
   JOIN pressroom.sites s ON s.id = a.site_id
  WHERE a.id = $1 AND a.published_at = pressroom.article_id_time($1)
 """
+# The tags are looked up by $1, not by a.id: keyed on the parameter, the subquery is pruned to one
+# partition of article_tags while planning; correlated to a.*, it was planned over all of them.
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +81,59 @@ def _list_item(row: asyncpg.Record) -> ArticleItem:
     }
 
 
-def list_query(where: ArticleFilter, after_id: int | None, limit: int) -> tuple[str, list[object]]:
-    """The SQL and arguments of one page; public so the plan test can EXPLAIN it."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A span of publication time, [since, until); None leaves that side to the query."""
+
+    since: datetime | None
+    until: datetime | None
+
+
+# Months per window, newest first; after them one window takes everything older.
+WINDOW_MONTHS = (1, 2, 4, 8, 16, 32, 64)
+
+
+def _month_start(moment: datetime) -> datetime:
+    utc = moment.astimezone(UTC)
+    return datetime(utc.year, utc.month, 1, tzinfo=UTC)
+
+
+def _months_back(start: datetime, months: int) -> datetime:
+    index = start.year * 12 + start.month - 1 - months
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
+
+
+def windows(top: datetime, floor: datetime | None) -> Iterator[Window]:
+    """Windows from the month of `top` down to `floor` (None: the beginning), newest first.
+
+    The first window is open above (the query's own bounds and cursor close it), the last is
+    open below, so together they cover all time exactly once."""
+    until: datetime | None = None
+    since = _month_start(top)
+    for months in WINDOW_MONTHS:
+        if floor is not None and since <= floor:
+            break
+        yield Window(since, until)
+        until, since = since, _months_back(since, months)
+    yield Window(floor, until)
+
+
+def page_windows(where: ArticleFilter, after_id: int | None, now: datetime) -> Iterator[Window]:
+    """The windows a page reads, starting at the newest moment it can contain."""
+    tops = [now]
+    if after_id is not None:
+        tops.append(article_id_time(after_id))
+    if where.published_before is not None:
+        # Exclusive: the newest moment allowed is just before it (else a window starting at
+        # exactly that bound would be empty and cost a round trip).
+        tops.append(where.published_before - timedelta(microseconds=1))
+    return windows(min(tops), where.published_after)
+
+
+def list_query(
+    where: ArticleFilter, after_id: int | None, limit: int, window: Window | None = None
+) -> tuple[str, list[object]]:
+    """The SQL and arguments of one window of a page; public so the plan test can EXPLAIN it."""
     param = Params()
     # With a tag, walk the tag's index and fetch each article by primary key; otherwise walk
     # the articles index that matches the filters (site feed, language feed, covering feed).
@@ -95,16 +155,22 @@ def list_query(where: ArticleFilter, after_id: int | None, limit: int) -> tuple[
         )
     if where.language is not None:
         conditions.append(f"a.language = {param(where.language)}")
-    if where.published_after is not None:
-        conditions.append(f"{key}.published_at >= {param(where.published_after)}")
-    if where.published_before is not None:
-        conditions.append(f"{key}.published_at < {param(where.published_before)}")
+    # Time bounds go on every partitioned table of the query: PostgreSQL carries equalities
+    # across a join, not ranges, so articles joined to article_tags would otherwise be planned
+    # over all its partitions.
+    times = [f"{key}.published_at"] + (["a.published_at"] if key == "at" else [])
+    since = window.since if window is not None else where.published_after
+    until = [v for v in (where.published_before, window.until if window else None) if v]
+    for column in times:
+        if since is not None:
+            conditions.append(f"{column} >= {param(since)}")
+        conditions += [f"{column} < {param(bound)}" for bound in until]
     if after_id is not None:
-        # The row comparison is the keyset; the plain bound on published_at lets PostgreSQL
-        # skip the partitions newer than the cursor when execution starts.
+        # The row comparison is the keyset; the plain bounds on published_at let PostgreSQL
+        # skip the partitions newer than the cursor.
         at = param(article_id_time(after_id))
         conditions.append(f"({key}.published_at, {key_id}) < ({at}, {param(after_id)})")
-        conditions.append(f"{key}.published_at <= {at}")
+        conditions += [f"{column} <= {at}" for column in times]
     where_sql = " AND ".join(conditions) if conditions else "true"
     sql = f"""
 SELECT {LIST_COLUMNS}
@@ -112,18 +178,27 @@ SELECT {LIST_COLUMNS}
   JOIN pressroom.sites s ON s.id = a.site_id
  WHERE {where_sql}
  ORDER BY {key}.published_at DESC, {key_id} DESC
- LIMIT {param(limit + 1)}
+ LIMIT {param(limit)}
 """  # noqa: S608 - constant fragments; every value is a bound parameter
     return sql, param.values
 
 
 async def list_articles(
-    conn: asyncpg.Connection, where: ArticleFilter, cursor: str | None, limit: int
+    conn: asyncpg.Connection,
+    where: ArticleFilter,
+    cursor: str | None,
+    limit: int,
+    now: datetime | None = None,
 ) -> Page[ArticleItem]:
     fingerprint = where.fingerprint()
     after_id = decode_id_cursor(cursor, fingerprint) if cursor else None
-    sql, args = list_query(where, after_id, limit)
-    rows = await conn.fetch(sql, *args)
+    rows: list[asyncpg.Record] = []
+    # One row more than the page tells whether another page follows.
+    for window in page_windows(where, after_id, now or datetime.now(UTC)):
+        sql, args = list_query(where, after_id, limit + 1 - len(rows), window)
+        rows += await conn.fetch(sql, *args)
+        if len(rows) > limit:
+            break
     items = [_list_item(row) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1]["id"], fingerprint) if len(rows) > limit else None
     return Page(items, next_cursor)

@@ -76,6 +76,10 @@ CREATE INDEX articles_site_feed ON pressroom.articles (site_id, published_at DES
 -- GET /articles: the list view answered by an index-only scan (no body, no summary).
 CREATE INDEX articles_feed_covering ON pressroom.articles (published_at DESC, id DESC)
     INCLUDE (site_id, language, title, canonical_url, author);
+-- GET /sites/{domain}/articles?lang=en: without it, a language a site seldom publishes in walks
+-- the site's whole feed to find the few matches (measured: 194 ms against 22 ms at 1M articles).
+CREATE INDEX articles_site_language_feed
+    ON pressroom.articles (site_id, language, published_at DESC, id DESC);
 -- GET /articles?lang=fa
 CREATE INDEX articles_language_feed ON pressroom.articles (language, published_at DESC, id DESC);
 -- Containment filters on crawler metadata: WHERE metadata @> '{"section": "sport"}'.
