@@ -98,3 +98,18 @@ async def test_a_busy_pool_keeps_the_instance_ready(
             assert (await client.get("/articles")).json()[
                 "detail"
             ] == "the service is busy; retry shortly"
+
+
+async def test_a_connection_returns_to_the_pool_without_an_open_transaction(
+    stack: Settings, corpus: DatabaseTargets
+) -> None:
+    settings = app_settings(stack, pool_min_size=1, pool_max_size=1)
+    app = create_app(settings, targets=corpus)
+    async for client in open_client(app):
+        database = app.state.database
+        async with database.connection("test") as conn:
+            await conn.execute("BEGIN")
+            await conn.execute("SELECT 1")
+        async with database.connection("test") as conn:
+            assert not conn.is_in_transaction()
+        assert (await client.get("/articles")).status_code == 200

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 import orjson
 
-from pressroom.content.articles import ArticleFilter, get_article, list_articles, list_query
+from pressroom.content.articles import ArticleFilter, Window, get_article, list_item, list_query
 from pressroom.db.targets import DatabaseTargets
 
 ARTICLE_AS_JSON = """
@@ -20,7 +21,8 @@ SELECT json_build_object(
          'updated_at', a.updated_at, 'metadata', a.metadata,
          'tags', ARRAY(SELECT t.slug FROM pressroom.article_tags at
                          JOIN pressroom.tags t ON t.id = at.tag_id
-                        WHERE at.article_id = a.id AND at.published_at = a.published_at
+                        WHERE at.article_id = $1
+                          AND at.published_at = pressroom.article_id_time($1)
                         ORDER BY t.slug))::text
   FROM pressroom.articles a JOIN pressroom.sites s ON s.id = a.site_id
  WHERE a.id = $1 AND a.published_at = pressroom.article_id_time($1)
@@ -48,7 +50,14 @@ async def compare_serialisation(
     conn = await asyncpg.connect(targets.reader)
     try:
         where = ArticleFilter(site=site)
-        list_sql, list_args = list_query(where, None, 20)
+        # The window of the site's newest article, so both ways read the same pruned rows.
+        newest = await conn.fetchval(
+            "SELECT max(a.published_at) FROM pressroom.articles a "
+            "JOIN pressroom.sites s ON s.id = a.site_id WHERE s.domain = $1",
+            site,
+        )
+        window = Window(datetime(newest.year, newest.month, 1, tzinfo=UTC), None)
+        list_sql, list_args = list_query(where, None, 20, window)
         list_as_json = f"SELECT coalesce(json_agg(page), '[]')::text FROM ({list_sql}) page"  # noqa: S608
 
         async def article_python(i: int) -> bytes:
@@ -58,7 +67,8 @@ async def compare_serialisation(
             return str(await conn.fetchval(ARTICLE_AS_JSON, ids[i % len(ids)])).encode()
 
         async def page_python(_: int) -> bytes:
-            return orjson.dumps(await list_articles(conn, where, None, 20), option=orjson.OPT_UTC_Z)
+            rows = await conn.fetch(list_sql, *list_args)
+            return orjson.dumps([list_item(row) for row in rows], option=orjson.OPT_UTC_Z)
 
         async def page_sql(_: int) -> bytes:
             return str(await conn.fetchval(list_as_json, *list_args)).encode()

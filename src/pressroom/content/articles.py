@@ -68,7 +68,7 @@ class ArticleFilter:
         )
 
 
-def _list_item(row: asyncpg.Record) -> ArticleItem:
+def list_item(row: asyncpg.Record) -> ArticleItem:
     return {
         # As a string: ids pass 2**53, beyond which JavaScript numbers lose digits.
         "id": str(row["id"]),
@@ -199,7 +199,7 @@ async def list_articles(
         rows += await conn.fetch(sql, *args)
         if len(rows) > limit:
             break
-    items = [_list_item(row) for row in rows[:limit]]
+    items = [list_item(row) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1]["id"], fingerprint) if len(rows) > limit else None
     return Page(items, next_cursor)
 
