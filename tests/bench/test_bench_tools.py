@@ -66,7 +66,7 @@ def test_report_states_each_target_honestly(stack: Settings) -> None:
     ]
     report = render_api_report(
         Measurement(
-            scenarios, 150.0, [SerialisationResult("x", 100.0, 120.0)], 1000, 8, 10, stack, 0.0
+            scenarios, 150.0, [SerialisationResult("x", 100.0, 120.0)], 1000, 8, 10, 5, stack, 0.0
         )
     )
     assert "| GET /articles/{id} ≥ 0.5× the framework ceiling | 0.40× | **not met** |" in report

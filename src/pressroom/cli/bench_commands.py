@@ -24,6 +24,8 @@ def api(
     output: Annotated[Path, typer.Option(help="Report file.")] = Path("bench/results/api.md"),
 ) -> None:
     """The HTTP API with wrk against its framework ceiling and the seed's implementation."""
-    options = BenchOptions(articles, duration, connections, output)
+    options = BenchOptions(
+        articles=articles, duration_s=duration, connections=connections, output=output
+    )
     report = run_api_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
     console.print(f"[green]report written to {report}[/green]")
