@@ -34,10 +34,9 @@ Notify = Callable[[str], None]
 class BenchOptions:
     articles: int = 1_000_000
     duration_s: int = 15
-    # Long enough for every pooled connection to have opened every monthly partition: a cold
-    # relation cache costs a first request per partition and connection, which a long-running
-    # server pays once and which would otherwise dominate p99 (measured: p99 336 ms in a cold
-    # 8 s run, 13-20 ms in the runs after it).
+    # Random ids over a 4 GB table meet cold pages and cold per-connection caches for a while; a
+    # long-running server is past that, and a short warm-up leaves it in p99 (measured: p99
+    # 274-336 ms in a first 8 s run, 11-20 ms in the runs right after it).
     warmup_s: int = 10
     connections: int = 8
     output: Path = Path("bench/results/api.md")

@@ -136,7 +136,9 @@ def render_api_report(m: Measurement) -> str:
         "under load (py-spy) puts about a fifth of its samples in pressroom's own code and the rest in "
         "the framework and asyncpg's protocol. Run-to-run variation on this shared VM is large (the "
         "ceiling alone has measured between 4,300 and 6,900 requests/s), so compare ratios within one "
-        "report, not absolute numbers across reports.",
+        "report, not absolute numbers across reports. The p99 of random-id lookups is the most "
+        "sensitive number: 20,000 random articles over a 4 GB table keep meeting cold pages during "
+        "the warm-up, and back-to-back runs on a warm server measure it at 2-3× p50.",
     ]
     lines += [
         "",
