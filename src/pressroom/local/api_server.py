@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from pressroom.errors import StackError
 from pressroom.local.layout import Layout
@@ -38,23 +39,14 @@ def _healthy(host: str, port: int) -> bool:
 
 
 def start_api(layout: Layout, host: str, port: int, env: dict[str, str], run_as: RunAs) -> int:
-    """Start the API in the background as run_as (never as root), wait until it answers."""
+    """Start the API in the background as run_as and wait until it answers."""
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     layout.log_dir.mkdir(parents=True, exist_ok=True)
     log = (layout.log_dir / "api.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pressroom", "serve", "--host", host, "--port", str(port)],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **env, **({"HOME": run_as.home} if run_as.home else {})},
-        user=run_as.uid,
-        group=run_as.gid,
-        extra_groups=[] if run_as.uid is not None else None,
-        cwd="/",
-        # Its own session, so the server outlives `pressroom up` and a Ctrl-C in that terminal.
-        start_new_session=True,
-    )
+    try:
+        process = _spawn(host, port, env, run_as, log)
+    except OSError as exc:
+        raise StackError(f"the API server could not be started: {exc}") from None
     write_pid_file(layout.api_pid_file, process.pid)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -67,6 +59,24 @@ def start_api(layout: Layout, host: str, port: int, env: dict[str, str], run_as:
         time.sleep(0.1)
     process.terminate()
     raise StackError(f"the API server did not answer on {host}:{port} within {START_TIMEOUT_S}s")
+
+
+def _spawn(
+    host: str, port: int, env: dict[str, str], run_as: RunAs, log: BinaryIO
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pressroom", "serve", "--host", host, "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env, **({"HOME": run_as.home} if run_as.home else {})},
+        user=run_as.uid,
+        group=run_as.gid,
+        extra_groups=[] if run_as.uid is not None else None,
+        cwd="/",
+        # Its own session, so the server outlives `pressroom up` and a Ctrl-C in that terminal.
+        start_new_session=True,
+    )
 
 
 def stop_api(layout: Layout) -> bool:

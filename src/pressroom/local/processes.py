@@ -70,11 +70,12 @@ class RunAs:
             raise StackError(f"{Path(args[0]).name} failed (exit {result.returncode}): {detail}")
         return result
 
-    def can_reach(self, path: Path) -> bool:
-        """Whether this user can enter every folder down to path (root's home often blocks it)."""
+    def can_reach(self, path: Path, test: str = "-x") -> bool:
+        """Whether this user can reach path (root's home, 0700, often blocks it); `test` is the
+        test(1) flag to check: -x to enter or execute, -r to read."""
         if self.uid is None:
             return True
-        probe = self.run(["test", "-x", str(path)], check=False, timeout=10)
+        probe = self.run(["test", test, str(path)], check=False, timeout=10)
         return probe.returncode == 0
 
 

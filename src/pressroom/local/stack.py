@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import asyncpg
 
+import pressroom
 from pressroom.config import Settings
 from pressroom.content.partitions import ensure_recent_months
 from pressroom.db import migrate
@@ -264,6 +267,22 @@ class Stack:
             state_file, read_state(state_file).with_sample(self.settings.sample_articles, done=True)
         )
 
+    def _api_user(self, report: UpReport) -> RunAs:
+        """As root, the API runs as the service user, if that user can run this Python and read
+        pressroom's code; an interpreter installed under root's home (pyenv, say) cannot be, and
+        then it runs as root, saying so."""
+        run_as = RunAs.for_servers(self.settings.service_user)
+        code = Path(pressroom.__file__).parent
+        if run_as.can_reach(Path(sys.executable)) and run_as.can_reach(code / "__init__.py", "-r"):
+            return run_as
+        note = (
+            f"API: the service user {run_as.user!r} cannot run {sys.executable} or read {code}, "
+            "so the API runs as root; install pressroom where that user can read it to avoid this"
+        )
+        report.notes.append(note)
+        self.notify(note)
+        return RunAs()
+
     def up_api(self, report: UpReport) -> str:
         settings, layout = self.settings, self.layout
         state = read_state(layout.state_file)
@@ -273,8 +292,8 @@ class Stack:
         port = self._pick_port("API", state.api_port, settings.api_port, report.notes)
         self.notify(f"starting the API on http://{host}:{port}")
         env = {"PRESSROOM_DATA_DIR": str(layout.root)}
-        run_as = RunAs.for_servers(settings.service_user)
-        # The API reads the role passwords; it runs as the service user, never as root.
+        run_as = self._api_user(report)
+        # The API reads the role passwords, so they belong to the user it runs as.
         run_as.own(layout.secrets_file)
         start_api(layout, host, port, env, run_as)
         write_state(layout.state_file, read_state(layout.state_file).with_port("api", port))
