@@ -13,11 +13,10 @@ import asyncpg
 import pytest
 
 from pressroom.config import Settings
-from pressroom.content.load import load_articles, upsert_sites
 from pressroom.db.roles import DATABASE_NAME
 from pressroom.db.targets import DatabaseTargets
 from pressroom.local.stack import Stack
-from pressroom.sample import generate_articles, sample_sites
+from pressroom.sample.loading import CorpusShape, load_sample_corpus
 from tests.support import clone_database, drop_database, scratch_dir, stack_settings
 
 CORPUS_ARTICLES = 3000
@@ -77,17 +76,6 @@ async def owner(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
 @pytest.fixture(scope="module")
 async def corpus(database: DatabaseTargets) -> DatabaseTargets:
     """The module database with a few thousand sample articles, analyzed."""
-    conn = await asyncpg.connect(database.writer)
-    try:
-        await upsert_sites(conn, sample_sites(CORPUS_SITES))
-        await load_articles(conn, generate_articles(CORPUS_ARTICLES, CORPUS_SITES))
-    finally:
-        await conn.close()
-    owner = await asyncpg.connect(database.owner)
-    try:
-        await owner.execute(
-            "ANALYZE pressroom.articles, pressroom.article_tags, pressroom.sites, pressroom.tags"
-        )
-    finally:
-        await owner.close()
+    shape = CorpusShape(CORPUS_ARTICLES, CORPUS_SITES, seed=0)
+    await load_sample_corpus(database.writer, database.owner, shape)
     return database

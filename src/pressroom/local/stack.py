@@ -22,9 +22,8 @@ from pressroom.config import Settings
 from pressroom.content.partitions import ensure_recent_months
 from pressroom.db import migrate
 from pressroom.db.bootstrap import bootstrap_database
-from pressroom.db.connect import connect_sync
 from pressroom.db.roles import ADMIN_ROLE, DATABASE_NAME
-from pressroom.db.targets import DatabaseTargets, local_targets, local_url
+from pressroom.db.targets import DatabaseTargets, local_targets, local_url, resolve_targets
 from pressroom.errors import StackError
 from pressroom.local.api_server import api_status, start_api, stop_api
 from pressroom.local.binaries import (
@@ -44,6 +43,7 @@ from pressroom.local.redis import LocalRedis
 from pressroom.local.secrets import StackSecrets, load_or_create_secrets, read_secrets
 from pressroom.local.state import read_state, write_state
 from pressroom.local.tuning import TunedSetting, recommend_settings
+from pressroom.sample.loading import CorpusShape, load_sample_corpus
 
 Notify = Callable[[str], None]
 Progress = Callable[[int, int], None]  # (done, total)
@@ -171,47 +171,20 @@ class Stack:
         *,
         only_if_empty: bool = True,
     ) -> int:
-        """Load the sample corpus; only into an empty database unless told otherwise, in which
-        case a database already holding the corpus's size is left alone and a partial load (an
-        interrupted benchmark set-up) is completed, since loading is idempotent."""
-        from pressroom.content.load import load_articles, upsert_sites
-        from pressroom.sample import generate_articles, sample_sites
-
         settings = self.settings
-        total = settings.sample_articles
-
-        async def run() -> int:
-            conn = await asyncpg.connect(targets.writer, timeout=settings.connect_timeout_s)
-            try:
-                if only_if_empty:
-                    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pressroom.articles)"):
-                        return 0
-                elif await conn.fetchval("SELECT count(*) FROM pressroom.articles") >= total:
-                    return 0
-                self.notify(f"loading the sample corpus: {total:,} articles")
-                await upsert_sites(conn, sample_sites(settings.sample_sites, settings.sample_seed))
-                done = 0
-
-                def advance(n: int) -> None:
-                    nonlocal done
-                    done += n
-                    if progress is not None:
-                        progress(done, total)
-
-                articles = generate_articles(total, settings.sample_sites, settings.sample_seed)
-                summary = await load_articles(conn, articles, on_progress=advance)
-                return summary.inserted
-            finally:
-                await conn.close()
-
-        inserted = asyncio.run(run())
+        shape = CorpusShape(settings.sample_articles, settings.sample_sites, settings.sample_seed)
+        inserted = asyncio.run(
+            load_sample_corpus(
+                targets.writer,
+                targets.owner,
+                shape,
+                only_if_empty=only_if_empty,
+                progress=progress,
+                timeout_s=settings.connect_timeout_s,
+            )
+        )
         if inserted:
-            # Autovacuum never analyzes a partitioned parent, and the planner needs its statistics
-            # for queries that span partitions; only the owner may run ANALYZE.
-            with connect_sync(targets.owner, settings.connect_timeout_s) as conn:
-                conn.execute(
-                    "ANALYZE pressroom.sites, pressroom.tags, pressroom.articles, pressroom.article_tags, pressroom.article_urls"
-                )
+            self.notify(f"loaded {inserted:,} sample articles over {shape.sites} sites")
         return inserted
 
     @contextlib.contextmanager
@@ -237,8 +210,6 @@ class Stack:
         report = UpReport()
         if settings.uses_external_database:
             # An external database is someone else's server: pressroom only migrates it.
-            from pressroom.db.targets import resolve_targets
-
             targets = resolve_targets(settings)
             self.layout.root.mkdir(parents=True, exist_ok=True)
             secrets = load_or_create_secrets(self.layout.secrets_file)

@@ -1,0 +1,70 @@
+"""Loading the sample corpus into a database: what `up` and the benchmarks start from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from pressroom.content.load import load_articles, upsert_sites
+from pressroom.sample.corpus import generate_articles, sample_sites
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+ANALYZE = (
+    "ANALYZE pressroom.sites, pressroom.tags, pressroom.articles, pressroom.article_tags, "
+    "pressroom.article_urls"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusShape:
+    articles: int
+    sites: int
+    seed: int
+
+
+async def load_sample_corpus(
+    writer_url: str,
+    owner_url: str,
+    shape: CorpusShape,
+    *,
+    only_if_empty: bool = True,
+    progress: Progress | None = None,
+    timeout_s: float = 10.0,
+) -> int:
+    """Load the corpus and return the articles inserted.
+
+    Only into an empty database unless told otherwise; then a database already holding the
+    corpus's size is left alone, and a partial load (an interrupted set-up) is completed, since
+    loading is idempotent."""
+    conn = await asyncpg.connect(writer_url, timeout=timeout_s)
+    try:
+        if only_if_empty:
+            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pressroom.articles)"):
+                return 0
+        elif await conn.fetchval("SELECT count(*) FROM pressroom.articles") >= shape.articles:
+            return 0
+        await upsert_sites(conn, sample_sites(shape.sites, shape.seed))
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, shape.articles)
+
+        articles = generate_articles(shape.articles, shape.sites, shape.seed)
+        inserted = (await load_articles(conn, articles, on_progress=advance)).inserted
+    finally:
+        await conn.close()
+    if inserted:
+        # Autovacuum never analyzes a partitioned parent, and the planner needs its statistics
+        # for queries that span partitions; only the owner may run ANALYZE.
+        owner = await asyncpg.connect(owner_url, timeout=timeout_s)
+        try:
+            await owner.execute(ANALYZE)
+        finally:
+            await owner.close()
+    return inserted
