@@ -1,0 +1,1 @@
+DROP FUNCTION pressroom.normalize_text(text);

@@ -1,0 +1,1 @@
+"""Persian and English full-text search: normalisation, text search configuration, ranking."""
