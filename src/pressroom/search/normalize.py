@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from importlib import resources
 
 # Rule 2 and 3: character to character.
 LETTER_FROM = "\u064a\u0649\u0643\u0629\u06c0\u06c1\u06c2\u06d5\u0623\u0625\u0671"
@@ -85,4 +86,25 @@ SELECT btrim(
            '{JOINED_PLURAL}', '\\1 \\2', 'g'),
          ' ')
 $$;
+"""
+
+
+def _stopword_list() -> list[str]:
+    raw = (resources.files("pressroom.search") / "stopwords_fa.txt").read_text(encoding="utf-8")
+    words = {normalize_text(line) for line in raw.splitlines() if line and not line.startswith("#")}
+    # A line that normalises to two words ("می‌شود") contributes both.
+    return sorted({word for entry in words for word in entry.split(" ") if word})
+
+
+PERSIAN_STOPWORDS: tuple[str, ...] = tuple(_stopword_list())
+
+
+def stopwords_sql_definition() -> str:
+    """pressroom.persian_stopwords(): the shipped list as an IMMUTABLE array, so ts_delete() can
+    drop stopwords on managed PostgreSQL, where no stopword file can be put on the server."""
+    array = "{" + ",".join(f'"{word}"' for word in PERSIAN_STOPWORDS) + "}"
+    return f"""CREATE FUNCTION pressroom.persian_stopwords() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- Generated from src/pressroom/search/stopwords_fa.txt by stopwords_sql_definition().
+    AS $$ SELECT '{array}'::text[] $$;
 """
