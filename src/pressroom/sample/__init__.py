@@ -4,11 +4,11 @@ from pressroom.sample.corpus import (
     DEFAULT_END,
     DEFAULT_START,
     SampleArticle,
-    SampleSite,
     generate_articles,
     sample_sites,
     write_jsonl,
 )
+from pressroom.sample.sites import SampleSite
 
 __all__ = [
     "DEFAULT_END",

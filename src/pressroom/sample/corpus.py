@@ -40,16 +40,6 @@ from pressroom.sample.random_streams import (
 from pressroom.sample.sites import SampleSite, SiteProfile, site_profile, unique_site
 from pressroom.sample.text import article_text
 
-__all__ = [
-    "DEFAULT_END",
-    "DEFAULT_START",
-    "SampleArticle",
-    "SampleSite",
-    "generate_articles",
-    "sample_sites",
-    "write_jsonl",
-]
-
 DEFAULT_START = datetime(2015, 1, 1, tzinfo=UTC)
 DEFAULT_END = datetime(2026, 11, 1, tzinfo=UTC)
 
