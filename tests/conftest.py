@@ -6,6 +6,7 @@ template from which each test module gets its own database.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 
@@ -21,6 +22,7 @@ from tests.support import clone_database, drop_database, scratch_dir, stack_sett
 
 CORPUS_ARTICLES = 3000
 CORPUS_SITES = 8
+CORPUS_TEMPLATE = "t_corpus_template"
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +38,14 @@ def stack() -> Iterator[Settings]:
             stack.down()
 
 
+def _module_database_name(request: pytest.FixtureRequest) -> str:
+    return "t_" + re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1])[:50]
+
+
 @pytest.fixture(scope="module")
 def database(stack: Settings, request: pytest.FixtureRequest) -> Iterator[DatabaseTargets]:
     """A database of this test module's own, cloned from the migrated template."""
-    name = "t_" + re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1])[:50]
+    name = _module_database_name(request)
     targets = clone_database(stack, DATABASE_NAME, name)
     try:
         yield targets
@@ -73,9 +79,23 @@ async def owner(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
         yield conn
 
 
-@pytest.fixture(scope="module")
-async def corpus(database: DatabaseTargets) -> DatabaseTargets:
-    """The module database with a few thousand sample articles, analyzed."""
+@pytest.fixture(scope="session")
+def corpus_template(stack: Settings) -> str:
+    """A database holding the sample corpus, loaded once per run (vectors make loading the
+    slow part) and copied by every module that wants it."""
+    targets = clone_database(stack, DATABASE_NAME, CORPUS_TEMPLATE)
     shape = CorpusShape(CORPUS_ARTICLES, CORPUS_SITES, seed=0)
-    await load_sample_corpus(database.writer, database.owner, shape)
-    return database
+    asyncio.run(load_sample_corpus(targets.writer, targets.owner, shape))
+    return CORPUS_TEMPLATE
+
+
+@pytest.fixture(scope="module")
+def corpus(
+    stack: Settings,
+    corpus_template: str,
+    database: DatabaseTargets,
+    request: pytest.FixtureRequest,
+) -> DatabaseTargets:
+    """The module database, replaced by a copy of the corpus: a few thousand sample articles,
+    analyzed."""
+    return clone_database(stack, corpus_template, _module_database_name(request))

@@ -195,6 +195,17 @@ class Settings(BaseSettings):
         description="Seed of the synthetic corpus; the same seed always gives the same corpus.",
     )
 
+    # -- search ----------------------------------------------------------------------------------------
+    search_half_life_days: float = Field(
+        default=7.0,
+        gt=0,
+        le=3650,
+        description=(
+            "Days after which an article's search score is halved by age (docs/search.md): "
+            "shorter favours the newest articles, longer favours relevance."
+        ),
+    )
+
     # -- logging ---------------------------------------------------------------------------------------
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",

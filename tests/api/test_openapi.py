@@ -7,6 +7,8 @@ import httpx
 from pressroom.api.schemas import Article, ArticlePage, Problem, Site, SitePage, TagPage
 
 ROUTES = {
+    "/search",
+    "/search/suggest",
     "/articles",
     "/articles/{article_id}",
     "/sites",

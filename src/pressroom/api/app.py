@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from pressroom import __version__
-from pressroom.api import articles, directory, operations
+from pressroom.api import articles, directory, operations, search
 from pressroom.api.observe import RequestMetrics
 from pressroom.api.problems import install_problem_handlers
 from pressroom.config import Settings, load_settings
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, targets: DatabaseTargets | None
     install_problem_handlers(app)
     app.include_router(articles.router)
     app.include_router(directory.router)
+    app.include_router(search.router)
     app.include_router(operations.router)
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from pressroom.content.cursor import InvalidCursorError
 from pressroom.db.pool import PoolExhaustedError
 from pressroom.errors import DatabaseUnavailableError
+from pressroom.search.syntax import SearchSyntaxError
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_S = "1"
@@ -78,6 +79,10 @@ async def _cursor(request: Request, exc: Exception) -> Response:
     return problem(request, 400, str(exc), parameter="cursor")
 
 
+async def _bad_search(request: Request, exc: Exception) -> Response:
+    return problem(request, 400, str(exc), parameter="q")
+
+
 async def _unavailable(request: Request, exc: Exception) -> Response:
     log.warning(
         "database unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
@@ -127,6 +132,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(InvalidCursorError, _cursor)
+    app.add_exception_handler(SearchSyntaxError, _bad_search)
     for kind in UNAVAILABLE:
         app.add_exception_handler(kind, _unavailable)
     for kind in TIMED_OUT:

@@ -140,3 +140,67 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": Problem, "content": {"application/problem+json": {}}}
         for status in statuses
     }
+
+
+class Highlight(BaseModel):
+    title: str
+    summary: str
+
+
+class SearchHit(ArticleListItem):
+    score: float
+    highlight: Highlight
+
+
+class SearchTotal(BaseModel):
+    value: int
+    exact: bool
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHit]
+    next_cursor: str | None
+    total: SearchTotal
+    ignored_words: list[str]
+    hint: str | None
+    did_you_mean: str | None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "items": [
+                    {
+                        "id": ARTICLE_ID_EXAMPLE,
+                        "url": "https://khabar.example/economy/1",
+                        "title": "قیمت دلار در بازار تهران",
+                        "site": "khabar.example",
+                        "language": "fa",
+                        "author": None,
+                        "published_at": "2026-11-20T08:30:00Z",
+                        "score": 0.41,
+                        "highlight": {
+                            "title": "<mark>قیمت</mark> <mark>دلار</mark> در بازار تهران",
+                            "summary": "… <mark>قیمت</mark> <mark>دلار</mark> امروز …",
+                        },
+                    }
+                ],
+                "next_cursor": "WzEsIlsxNzYzNjI...",
+                "total": {"value": 1250, "exact": False},
+                "ignored_words": [],
+                "hint": None,
+                "did_you_mean": None,
+            }
+        }
+    )
+
+
+class Suggestion(BaseModel):
+    id: str
+    title: str
+    site: str
+    published_at: datetime
+
+
+class SuggestionList(BaseModel):
+    items: list[Suggestion]
+    corrected: str | None

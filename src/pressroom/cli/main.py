@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pressroom.cli import data_commands, stack_commands
+from pressroom.cli import data_commands, search_commands, stack_commands
 from pressroom.cli.bench_commands import bench_app
 
 app = typer.Typer(
@@ -22,4 +22,5 @@ app.command()(stack_commands.tune)
 app.command()(data_commands.sample)
 app.command()(data_commands.serve)
 app.command()(data_commands.config)
+app.command()(search_commands.search)
 app.add_typer(bench_app, name="bench")

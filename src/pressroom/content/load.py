@@ -138,9 +138,15 @@ WITH fresh AS (
 ), inserted AS (
     INSERT INTO pressroom.articles
            (id, site_id, canonical_url, title, summary, body, language, author, published_at,
-            metadata)
+            metadata, tag_vector)
     SELECT id, site_id, canonical_url, title, summary, body, language, author, published_at,
-           metadata::jsonb
+           metadata::jsonb,
+           -- What the article_tags trigger would write (it stands aside for this statement).
+           pressroom.article_tag_vector(
+               language,
+               ARRAY(SELECT t.name FROM pressroom.tags t
+                      WHERE t.slug IN (SELECT pressroom.tag_slug(tag) FROM unnest(tags) AS tag)
+                      ORDER BY t.slug))
       FROM fresh
     RETURNING id, published_at
 ), tagged AS (
@@ -228,6 +234,8 @@ async def load_articles(
             while await conn.execute(RESOLVE_ID_COLLISIONS) != "UPDATE 0":
                 pass
             await conn.execute(INSERT_TAGS)
+            # INSERT_ARTICLES writes each article's tag_vector itself.
+            await conn.execute("SET LOCAL pressroom.tag_vectors_written = on")
             inserted = await conn.fetchval(INSERT_ARTICLES)
         summary.read += len(batch)
         summary.inserted += inserted

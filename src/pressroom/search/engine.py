@@ -1,0 +1,329 @@
+"""Full-text search over articles: ranked, filtered, paginated, highlighted.
+
+The order is `score DESC, id DESC` (search/ranking.py explains the score). Pages continue by
+keyset on that pair; the cursor also carries the moment the first page was computed, so
+freshness, and with it every score, is the same on every page of one search.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+
+from pressroom.content.articles import LIST_COLUMNS, list_item
+from pressroom.content.cursor import (
+    InvalidCursorError,
+    decode_cursor,
+    encode_cursor,
+    filter_fingerprint,
+)
+from pressroom.content.pages import Params
+from pressroom.search.corrections import correct_search
+from pressroom.search.ranking import (
+    BODY_ONLY_RELEVANCE,
+    MATCH_VECTOR,
+    RANK_VECTOR,
+    Window,
+    older_bound,
+    windows,
+)
+from pressroom.search.syntax import parse_query
+from pressroom.search.tsquery import compile_query
+
+MARK_START, MARK_END = "\ue000", "\ue001"  # private-use: never in text once stripped from it
+
+STOPWORDS_ONLY_HINT = (
+    "Every word of this search is too common to search for (words such as 'the', 'و', 'از') "
+    "or is punctuation. Add a more specific word."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    site: str | None = None  # domain
+    language: str | None = None
+    published_after: datetime | None = None  # inclusive
+    published_before: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    value: int
+    exact: bool
+
+
+@dataclass(slots=True)
+class SearchResult:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    total: Total
+    ignored: tuple[str, ...] = ()  # words and phrases made only of stopwords
+    hint: str | None = None
+    did_you_mean: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The body of GET /search."""
+        return {
+            "items": self.items,
+            "next_cursor": self.next_cursor,
+            "total": {"value": self.total.value, "exact": self.total.exact},
+            "ignored_words": list(self.ignored),
+            "hint": self.hint,
+            "did_you_mean": self.did_you_mean,
+        }
+
+
+@dataclass(slots=True)
+class _Scan:
+    """Candidates found so far, best first, and what the windows read."""
+
+    best: list[tuple[float, int, datetime]] = field(default_factory=list)
+    matches: int = 0
+    oldest_read: datetime | None = None
+    complete: bool = True
+
+
+def _fingerprint(q: str, where: SearchFilter) -> str:
+    after, before = where.published_after, where.published_before
+    return filter_fingerprint(
+        [
+            "search",
+            q,
+            where.site,
+            where.language,
+            after.isoformat() if after else None,
+            before.isoformat() if before else None,
+        ]
+    )
+
+
+def _decode(cursor: str, fingerprint: str) -> tuple[datetime, float, int]:
+    try:
+        as_of_ms, score, last_id = orjson.loads(decode_cursor(cursor, fingerprint))
+        as_of = datetime.fromtimestamp(as_of_ms / 1000, UTC)
+        if not isinstance(last_id, int) or not isinstance(score, float):
+            raise TypeError
+    except (ValueError, TypeError, OverflowError, OSError):
+        raise InvalidCursorError("cursor is malformed") from None
+    return as_of, score, last_id
+
+
+def _encode(as_of: datetime, score: float, last_id: int, fingerprint: str) -> str:
+    as_of_ms = int(as_of.timestamp() * 1000)
+    return encode_cursor(orjson.dumps([as_of_ms, score, last_id]).decode(), fingerprint)
+
+
+def _conditions(param: Params, where: SearchFilter, window: Window, query: str) -> str:
+    conditions = [f"{MATCH_VECTOR} @@ {query}::tsquery"]
+    if where.site is not None:
+        conditions.append(
+            f"a.site_id = (SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
+        )
+    if where.language is not None:
+        conditions.append(f"a.language = {param(where.language)}")
+    since = [v for v in (window.start, where.published_after) if v is not None]
+    until = [v for v in (window.end, where.published_before) if v is not None]
+    conditions += [f"a.published_at >= {param(v)}" for v in since]
+    conditions += [f"a.published_at < {param(v)}" for v in until]
+    return " AND ".join(conditions)
+
+
+def window_query(
+    where: SearchFilter,
+    window: Window,
+    tsquery: str,
+    as_of: datetime,
+    half_life: timedelta,
+    after: tuple[float, int] | None,
+    limit: int,
+) -> tuple[str, list[object]]:
+    """One window of a search: its matches ranked, the best `limit` of them after the cursor,
+    and how many match in all (public so the plan test can EXPLAIN it)."""
+    param = Params()
+    query = param(tsquery)
+    score = (
+        f"greatest(least(ts_rank_cd({RANK_VECTOR}, {query}::tsquery), 1), {BODY_ONLY_RELEVANCE})"
+        f" * power(2, -greatest(extract(epoch FROM {param(as_of)}::timestamptz - a.published_at), 0)"
+        f" / {param(half_life.total_seconds())}::float8)"
+    )
+    conditions = _conditions(param, where, window, query)
+    keyset = "true"
+    if after is not None:
+        keyset = f"(s.score, s.id) < ({param(after[0])}::float8, {param(after[1])}::bigint)"
+    sql = f"""
+SELECT s.id, s.published_at, s.score, s.matches
+  FROM (SELECT a.id, a.published_at, {score} AS score, count(*) OVER () AS matches
+          FROM pressroom.articles a
+         WHERE {conditions}) s
+ WHERE {keyset}
+ ORDER BY s.score DESC, s.id DESC
+ LIMIT {param(limit)}
+"""  # noqa: S608 - constant fragments; every value is a bound parameter
+    return sql, param.values
+
+
+def count_query(
+    where: SearchFilter, window: Window, tsquery: str, cap: int
+) -> tuple[str, list[object]]:
+    """How many articles of the window match, counting no further than `cap`."""
+    param = Params()
+    conditions = _conditions(param, where, window, param(tsquery))
+    sql = f"""
+SELECT count(*) FROM (SELECT 1 FROM pressroom.articles a WHERE {conditions} LIMIT {param(cap)}) m
+"""  # noqa: S608 - constant fragments; every value is a bound parameter
+    return sql, param.values
+
+
+async def _scan(
+    conn: asyncpg.Connection,
+    where: SearchFilter,
+    tsquery: str,
+    as_of: datetime,
+    half_life: timedelta,
+    after: tuple[float, int] | None,
+    wanted: int,
+) -> _Scan:
+    scan = _Scan()
+    for window in windows(as_of, where.published_after, where.published_before):
+        sql, args = window_query(where, window, tsquery, as_of, half_life, after, wanted)
+        rows = await conn.fetch(sql, *args)
+        scan.best = sorted(
+            scan.best + [(r["score"], r["id"], r["published_at"]) for r in rows],
+            key=lambda c: (c[0], c[1]),
+            reverse=True,
+        )[:wanted]
+        scan.matches += rows[0]["matches"] if rows else 0
+        scan.oldest_read = window.start
+        if len(scan.best) >= wanted and scan.best[-1][0] >= older_bound(window, as_of, half_life):
+            scan.complete = window.start is None or window.start == where.published_after
+            break
+    return scan
+
+
+HITS = f"""
+SELECT {LIST_COLUMNS}, k.score,
+       ts_headline(pressroom.search_config(a.language), pressroom.normalize_text(
+                       translate(a.title, $3, '')), $4::tsquery, $5) AS title_marked,
+       ts_headline(pressroom.search_config(a.language), pressroom.normalize_text(
+                       translate(a.summary, $3, '')), $4::tsquery, $6) AS summary_marked
+  FROM unnest($1::bigint[], $2::timestamptz[], $7::float8[]) WITH ORDINALITY
+           AS k(id, published_at, score, n)
+  CROSS JOIN LATERAL (SELECT * FROM pressroom.articles a
+                       WHERE a.id = k.id AND a.published_at = k.published_at) a
+  JOIN pressroom.sites s ON s.id = a.site_id
+ ORDER BY k.n
+"""  # noqa: S608 - a constant
+# Highlighting runs on the normalised text, the text the query's words were matched in, so
+# "كتاب" typed on an Arabic keyboard highlights "کتاب". Titles are highlighted whole; summaries
+# give up to two fragments. Bodies are never read: snippets come from title and summary.
+TITLE_HEADLINE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_END}"
+SUMMARY_HEADLINE = (
+    f'MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
+    f"StartSel={MARK_START}, StopSel={MARK_END}"
+)
+
+
+def marked_to_html(text: str) -> str:
+    """Escaped text with <mark> around the matched words, safe to put in a page as it is."""
+    return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+async def _hits(
+    conn: asyncpg.Connection, best: list[tuple[float, int, datetime]], tsquery: str
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        HITS,
+        [c[1] for c in best],
+        [c[2] for c in best],
+        MARK_START + MARK_END,
+        tsquery,
+        TITLE_HEADLINE,
+        SUMMARY_HEADLINE,
+        [c[0] for c in best],
+    )
+    return [
+        list_item(row)
+        | {
+            "score": round(row["score"], 6),
+            "highlight": {
+                "title": marked_to_html(row["title_marked"]),
+                "summary": marked_to_html(row["summary_marked"]),
+            },
+        }
+        for row in rows
+    ]
+
+
+# Matches older than the windows a search read are counted up to this many; beyond it the
+# total is an estimate.
+COUNT_CAP = 200
+
+
+async def _oldest_article(conn: asyncpg.Connection) -> datetime | None:
+    value: datetime | None = await conn.fetchval(
+        "SELECT published_at FROM pressroom.articles ORDER BY published_at LIMIT 1"
+    )
+    return value
+
+
+async def _total(
+    conn: asyncpg.Connection, scan: _Scan, where: SearchFilter, tsquery: str, as_of: datetime
+) -> Total:
+    """Exact when every window was read or few articles match beyond them. Otherwise an
+    estimate: the matches per second of the windows read, over the whole span searched (news
+    volume is roughly steady, and the total is a hint, not an account)."""
+    if scan.complete or scan.oldest_read is None:
+        return Total(scan.matches, exact=True)
+    sql, args = count_query(where, Window(None, scan.oldest_read), tsquery, COUNT_CAP + 1)
+    older = await conn.fetchval(sql, *args)
+    if older <= COUNT_CAP:
+        return Total(scan.matches + older, exact=True)
+    oldest = where.published_after or await _oldest_article(conn) or scan.oldest_read
+    newest = min(where.published_before or as_of, as_of)
+    read_s = max((newest - scan.oldest_read).total_seconds(), 1.0)
+    span_s = max((newest - oldest).total_seconds(), read_s)
+    extrapolated = round(scan.matches * span_s / read_s)
+    return Total(max(extrapolated, scan.matches + older), exact=False)
+
+
+async def search_articles(
+    conn: asyncpg.Connection,
+    q: str,
+    where: SearchFilter,
+    *,
+    cursor: str | None,
+    limit: int,
+    half_life: timedelta,
+    now: datetime | None = None,
+) -> SearchResult:
+    """One page of results; SearchSyntaxError for a search that cannot be read, and
+    InvalidCursorError for a cursor of another search."""
+    syntax = parse_query(q)
+    fingerprint = _fingerprint(q, where)
+    after: tuple[float, int] | None = None
+    as_of = now or datetime.now(UTC)
+    if cursor:
+        as_of, score, last_id = _decode(cursor, fingerprint)
+        after = (score, last_id)
+    compiled = await compile_query(conn, syntax, where.language)
+    if compiled.empty:
+        return SearchResult([], None, Total(0, exact=True), compiled.ignored, STOPWORDS_ONLY_HINT)
+    scan = await _scan(conn, where, compiled.tsquery, as_of, half_life, after, limit + 1)
+    page = scan.best[:limit]
+    next_cursor = None
+    if len(scan.best) > limit:
+        next_cursor = _encode(as_of, page[-1][0], page[-1][1], fingerprint)
+    result = SearchResult(
+        await _hits(conn, page, compiled.tsquery) if page else [],
+        next_cursor,
+        await _total(conn, scan, where, compiled.tsquery, as_of),
+        compiled.ignored,
+    )
+    if not page and after is None:
+        result.did_you_mean = await correct_search(conn, syntax, where.language)
+    return result

@@ -1,0 +1,276 @@
+"""GET /search and GET /search/suggest over articles written for these tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pressroom.api.app import create_app
+from pressroom.config import Settings
+from pressroom.content.load import load_articles
+from pressroom.db.targets import DatabaseTargets
+from pressroom.sample import SampleArticle
+from tests.api.conftest import app_settings, open_client
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+PAGED = 23  # articles that all contain "harbour", to page through
+
+
+def _article(
+    slug: str,
+    title: str,
+    *,
+    days_ago: float = 1,
+    summary: str = "",
+    body: str = "",
+    language: str = "en",
+    site: str = "news.example",
+    tags: tuple[str, ...] = (),
+) -> SampleArticle:
+    return SampleArticle(
+        url=f"https://{site}/{slug}",
+        site=site,
+        title=title,
+        summary=summary,
+        body=body,
+        language=language,
+        author=None,
+        published_at=NOW - timedelta(days=days_ago),
+        tags=tags,
+        metadata={},
+    )
+
+
+ARTICLES = [
+    _article("title-match", "Metro line opens", body="Officials cut a ribbon."),
+    _article("body-match", "City news roundup", body="Among other things, the metro was late."),
+    _article("fresh", "Storm warning issued", days_ago=1, body="Heavy rain expected."),
+    _article("stale", "Storm warning issued", days_ago=60, body="Heavy rain expected."),
+    _article("tagged", "Officials meet", tags=("Climate Crisis",)),
+    _article("markup", "<b>Alert</b> & floods", summary="Floods <script>x</script> in the north"),
+    _article(
+        "persian",
+        "کتاب‌های تازه در نمایشگاه تهران",
+        summary="ناشران از استقبال خوانندگان گفتند",
+        language="fa",
+        site="akhbar.example",
+    ),
+    _article("un", "نشست سازمان ملل در ژنو", language="fa", site="akhbar.example", days_ago=3),
+    _article("old-fa", "سازمان ملل و تهران", language="fa", site="akhbar.example", days_ago=400),
+    *[
+        _article(f"harbour-{n}", f"Harbour report {n}", days_ago=n * 0.7, body="harbour")
+        for n in range(PAGED)
+    ],
+]
+
+
+@pytest.fixture(scope="module")
+async def search_db(database: DatabaseTargets) -> DatabaseTargets:
+    conn = await asyncpg.connect(database.writer)
+    try:
+        summary = await load_articles(conn, ARTICLES)
+        assert summary.inserted == len(ARTICLES), summary.rejected
+    finally:
+        await conn.close()
+    return database
+
+
+@pytest.fixture
+async def http(stack: Settings, search_db: DatabaseTargets) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in open_client(create_app(app_settings(stack), targets=search_db)):
+        yield client
+
+
+async def _search(http: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
+    response = await http.get("/search", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _urls(body: dict[str, Any]) -> list[str]:
+    items = body["items"]
+    assert isinstance(items, list)
+    return [item["url"].rsplit("/", 1)[-1] for item in items]
+
+
+async def test_a_title_match_ranks_above_a_body_only_match(http: httpx.AsyncClient) -> None:
+    assert _urls(await _search(http, q="metro")) == ["title-match", "body-match"]
+
+
+async def test_a_newer_article_ranks_above_an_older_one_with_the_same_text(
+    http: httpx.AsyncClient,
+) -> None:
+    assert _urls(await _search(http, q="storm warning")) == ["fresh", "stale"]
+
+
+async def test_tags_are_searchable(http: httpx.AsyncClient) -> None:
+    assert _urls(await _search(http, q="climate")) == ["tagged"]
+
+
+async def test_persian_typed_on_an_arabic_keyboard(http: httpx.AsyncClient) -> None:
+    # Arabic kaf and yeh, no half-space, Arabic-Indic digits elsewhere would not matter.
+    body = await _search(http, q="كتابهاي نمايشگاه")
+    assert _urls(body) == ["persian"]
+    highlight = body["items"][0]["highlight"]
+    assert "<mark>نمایشگاه</mark>" in highlight["title"]
+
+
+async def test_phrases_exclusions_and_alternatives(http: httpx.AsyncClient) -> None:
+    assert _urls(await _search(http, q="«سازمان ملل»")) == ["un", "old-fa"]
+    assert _urls(await _search(http, q="«سازمان ملل» -تهران")) == ["un"]
+    assert set(_urls(await _search(http, q="ribbon or floods"))) == {"title-match", "markup"}
+
+
+async def test_snippets_are_escaped_html_with_marks(http: httpx.AsyncClient) -> None:
+    body = await _search(http, q="floods")
+    highlight = body["items"][0]["highlight"]
+    assert highlight["title"] == "&lt;b&gt;Alert&lt;/b&gt; &amp; <mark>floods</mark>"
+    # Fragments drop markup altogether; whatever is left is escaped.
+    assert "<script" not in highlight["summary"]
+    assert "<mark>Floods</mark>" in highlight["summary"]
+
+
+async def test_filters(http: httpx.AsyncClient) -> None:
+    assert _urls(await _search(http, q="سازمان", site="akhbar.example")) == ["un", "old-fa"]
+    assert _urls(await _search(http, q="سازمان", site="news.example")) == []
+    assert _urls(await _search(http, q="metro", lang="fa")) == []
+    before = (NOW - timedelta(days=30)).isoformat()
+    assert _urls(await _search(http, q="storm", to=before)) == ["stale"]
+    assert _urls(await _search(http, q="storm", **{"from": before})) == ["fresh"]
+
+
+async def test_pages_cover_every_match_once(http: httpx.AsyncClient) -> None:
+    seen: list[str] = []
+    body = await _search(http, q="harbour", limit=5)
+    total = body["total"]
+    assert total == {"value": PAGED, "exact": True}
+    while True:
+        seen += _urls(body)
+        if body["next_cursor"] is None:
+            break
+        body = await _search(http, q="harbour", limit=5, cursor=body["next_cursor"])
+    assert sorted(seen) == sorted(f"harbour-{n}" for n in range(PAGED))
+    # Equal relevance, so freshness decides: newest first.
+    assert seen == [f"harbour-{n}" for n in range(PAGED)]
+
+
+async def test_a_cursor_belongs_to_its_search(http: httpx.AsyncClient) -> None:
+    body = await _search(http, q="harbour", limit=5)
+    response = await http.get("/search", params={"q": "metro", "cursor": body["next_cursor"]})
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "cursor"
+
+
+async def test_stopwords_only_gives_an_empty_result_with_a_hint(http: httpx.AsyncClient) -> None:
+    body = await _search(http, q="از و the")
+    assert body["items"] == []
+    assert body["hint"]
+    assert body["ignored_words"] == ["از", "و", "the"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["", "   ", "-metro", "x" * 501, "\x00", '""'],
+)
+async def test_unreadable_searches_are_400(http: httpx.AsyncClient, q: str) -> None:
+    response = await http.get("/search", params={"q": q})
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["parameter"] == "q"
+    assert problem["detail"]
+
+
+async def test_did_you_mean(http: httpx.AsyncClient) -> None:
+    body = await _search(http, q="harbuor")
+    assert body["items"] == []
+    assert body["did_you_mean"] == "harbour"
+
+
+async def test_suggestions_complete_the_last_word_of_titles(http: httpx.AsyncClient) -> None:
+    response = await http.get("/search/suggest", params={"q": "metro li"})
+    assert response.status_code == 200
+    body = response.json()
+    assert [item["title"] for item in body["items"]] == ["Metro line opens"]
+    assert body["corrected"] is None
+
+
+async def test_suggestions_only_look_at_titles(http: httpx.AsyncClient) -> None:
+    response = await http.get("/search/suggest", params={"q": "ribb"})
+    assert response.json()["items"] == []
+
+
+async def test_suggestions_correct_typos(http: httpx.AsyncClient) -> None:
+    response = await http.get("/search/suggest", params={"q": "metor li"})
+    body = response.json()
+    assert [item["title"] for item in body["items"]] == ["Metro line opens"]
+    assert body["corrected"] == "metro li"
+
+
+async def test_persian_suggestions(http: httpx.AsyncClient) -> None:
+    response = await http.get("/search/suggest", params={"q": "سازمان مل", "limit": 1})
+    assert [item["title"] for item in response.json()["items"]] == ["نشست سازمان ملل در ژنو"]
+
+
+FRAGMENTS = [
+    "'",
+    '"',
+    "\\",
+    "&",
+    "|",
+    "!",
+    "!!",
+    "<->",
+    "<2>",
+    ":*",
+    ":A",
+    "(",
+    ")",
+    "-",
+    "or",
+    "یا",
+    "«",
+    "»",
+    "'; DROP TABLE pressroom.articles; --",
+    "$1",
+    "%",
+    "_",
+    "\u200c",
+    "\x00",
+    "ـ",
+    "ك",
+    "۱۲",
+    "metro",
+    "کتاب",
+    " ",
+]
+queries = (
+    st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=80)
+    | st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join)
+    | st.lists(st.sampled_from(FRAGMENTS), max_size=12).map(" ".join)
+    | st.integers(min_value=400, max_value=3000).map(lambda n: "کتاب " * (n // 5))
+)
+
+
+async def test_no_search_makes_the_server_fail(http: httpx.AsyncClient) -> None:
+    examples: list[str] = []
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(queries)
+    def collect(q: str) -> None:
+        examples.append(q)
+
+    collect()
+    for q in examples:
+        for route in ("/search", "/search/suggest"):
+            response = await http.get(route, params={"q": q})
+            assert response.status_code in {200, 400}, (route, q, response.text)
+            if response.status_code == 400:
+                assert response.json()["parameter"] == "q"

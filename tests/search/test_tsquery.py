@@ -1,0 +1,78 @@
+"""The search syntax compiled to tsquery, checked against real vectors."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from pressroom.search.syntax import parse_query
+from pressroom.search.tsquery import compile_query
+
+CASES = [
+    # (language, search, document, matches)
+    ("en", '"state of the art"', "a state of the art design", True),
+    ("en", '"state of the art"', "the art of the state", False),
+    ("fa", '"سازمان ملل"', "نشست سازمان ملل متحد", True),
+    ("fa", '"سازمان ملل"', "ملل و سازمان", False),
+    # A Persian stopword inside a phrase still counts as a word between the others.
+    ("fa", '"کتاب از تهران"', "کتاب از تهران رسید", True),
+    ("fa", '"کتاب از تهران"', "کتاب تهران رسید", False),
+    ("fa", '"کتاب از تهران"', "کتاب به تهران رسید", True),  # any stopword holds the place
+    ("en", "tehran -weather", "tehran traffic report", True),
+    ("en", "tehran -weather", "tehran weather report", False),
+    ("en", 'tehran -"air pollution"', "tehran air quality and pollution", True),
+    ("en", 'tehran -"air pollution"', "tehran air pollution", False),
+    ("en", "metro or tram", "the new tram line", True),
+    ("en", "metro or tram", "the new bus line", False),
+    ("fa", "دلار یا یورو", "قیمت یورو", True),
+    ("en", "covid-19", "covid-19 cases rise", True),
+    ("fa", "كتابها", "کتاب‌های تازه", True),  # Arabic keyboard, joined plural
+    ("en", "running", "she runs daily", True),  # English stemming
+    ("fa", "running", "ورزش running در پارک", True),  # English inside Persian text
+    ("en", "'; DROP TABLE articles; --", "drop table articles", True),  # words, nothing more
+    # tsquery operators are plain punctuation: no prefix match, no negation.
+    ("en", "tehr:* (storm)", "tehran storm", False),
+    ("en", "tehran & !weather", "tehran weather", True),
+]
+
+
+@pytest.mark.parametrize(("language", "search", "document", "matches"), CASES)
+async def test_compiled_queries(
+    reader: asyncpg.Connection, language: str, search: str, document: str, matches: bool
+) -> None:
+    compiled = await compile_query(reader, parse_query(search), language)
+    assert not compiled.empty
+    found = await reader.fetchval(
+        "SELECT pressroom.search_vector($1, $2) @@ $3::tsquery",
+        language,
+        document,
+        compiled.tsquery,
+    )
+    assert found is matches, compiled.tsquery
+
+
+async def test_stopwords_only_is_empty_and_says_which(reader: asyncpg.Connection) -> None:
+    compiled = await compile_query(reader, parse_query('از "و در" the'), "fa")
+    assert compiled.empty
+    assert compiled.ignored == ("از", "و در", "the")
+
+
+async def test_an_exclusion_alone_is_not_a_search(reader: asyncpg.Connection) -> None:
+    compiled = await compile_query(reader, parse_query("از -تهران"), "fa")
+    assert compiled.empty
+
+
+async def test_the_last_word_can_be_a_title_prefix(reader: asyncpg.Connection) -> None:
+    compiled = await compile_query(
+        reader, parse_query("tehran met"), "en", prefix_last=True, weights="A"
+    )
+    in_title = await reader.fetchval(
+        "SELECT pressroom.article_head_vector('en', 'Tehran metro opens', '') @@ $1::tsquery",
+        compiled.tsquery,
+    )
+    in_body = await reader.fetchval(
+        "SELECT (pressroom.article_head_vector('en', 'News', '')"
+        " || pressroom.article_body_vector('en', 'Tehran metro opens')) @@ $1::tsquery",
+        compiled.tsquery,
+    )
+    assert (in_title, in_body) == (True, False)
