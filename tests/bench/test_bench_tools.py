@@ -52,7 +52,7 @@ async def test_serialisation_comparison_runs_both_ways(corpus: DatabaseTargets) 
 
 
 def _result(rps: float, p50: int, p99: int) -> WrkResult:
-    return WrkResult(int(rps * 10), 10_000_000, 0, 0, p50, p50, p99, float(p50), p99)
+    return WrkResult(int(rps * 10), 10_000_000, 0, 0, p50, p50, p99, p99, float(p50), p99)
 
 
 def test_report_states_each_target_honestly(stack: Settings) -> None:

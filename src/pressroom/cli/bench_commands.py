@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pressroom.bench.api_bench import BenchOptions, run_api_bench
+from pressroom.bench.search_bench import SearchBenchOptions, run_search_bench
 from pressroom.cli.common import console, settings, user_errors
 
 bench_app = typer.Typer(help="Benchmarks: each writes a markdown report under bench/results/.")
@@ -28,4 +29,22 @@ def api(
         articles=articles, duration_s=duration, connections=connections, output=output
     )
     report = run_api_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
+    console.print(f"[green]report written to {report}[/green]")
+
+
+@bench_app.command("search")
+@user_errors
+def search(
+    articles: Annotated[
+        int, typer.Option(min=1000, help="Sample articles in the bench database.")
+    ] = 1_000_000,
+    duration: Annotated[int, typer.Option(min=1, help="Seconds per scenario.")] = 15,
+    connections: Annotated[int, typer.Option(min=1, help="wrk connections.")] = 2,
+    output: Annotated[Path, typer.Option(help="Report file.")] = Path("bench/results/search.md"),
+) -> None:
+    """Search through the API against a lookup by id and against ILIKE."""
+    options = SearchBenchOptions(
+        articles=articles, duration_s=duration, connections=connections, output=output
+    )
+    report = run_search_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
     console.print(f"[green]report written to {report}[/green]")

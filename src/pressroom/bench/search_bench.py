@@ -1,0 +1,296 @@
+"""`pressroom bench search`: full-text search through the API, against a lookup by id and
+against ILIKE, in one run on one machine.
+
+Uses the API benchmark's stack (<data_dir>/bench) and corpus. Query words are drawn from the
+data itself: a statistics pass (ts_stat) over a sample of articles sorts words by the share of
+articles that contain them, so "rare" and "very common" mean what they say on any corpus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import asyncpg
+import httpx
+
+from pressroom.bench.api_bench import bench_settings
+from pressroom.bench.report import machine_description
+from pressroom.bench.servers import uvicorn_server
+from pressroom.bench.wrk import WrkResult, run_wrk
+from pressroom.config import Settings
+from pressroom.db.targets import DatabaseTargets, resolve_targets
+from pressroom.local.layout import Layout
+from pressroom.local.ports import free_port
+from pressroom.local.stack import Stack
+
+Notify = Callable[[str], None]
+
+WORD_STATS = """
+SELECT word, ndoc FROM ts_stat($$
+    SELECT a.head_vector || a.tag_vector || a.body_vector
+      FROM pressroom.articles a TABLESAMPLE SYSTEM (1) REPEATABLE (3)
+     WHERE a.language = 'fa'
+$$)
+WHERE length(word) >= 4 AND word !~ '[0-9]'
+"""
+SAMPLED = """
+SELECT count(*) FROM pressroom.articles a TABLESAMPLE SYSTEM (1) REPEATABLE (3)
+ WHERE a.language = 'fa'
+"""
+TITLES = """
+SELECT a.title FROM pressroom.articles a TABLESAMPLE SYSTEM (1) REPEATABLE (5)
+ WHERE a.language = 'fa' LIMIT 200
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchBenchOptions:
+    articles: int = 1_000_000
+    duration_s: int = 15
+    warmup_s: int = 5
+    connections: int = 2
+    ilike_requests: int = 5
+    output: Path = Path("bench/results/search.md")
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    ids: list[int]
+    rare: list[str]
+    common: list[str]
+    very_common: str
+    very_common_share: float
+    phrases: list[str]
+    prefixes: list[str]
+    site: str
+    site_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    paths: list[str]
+    target: float | None  # p95 at most this many times the lookup's p95
+    ilike: list[dict[str, str]]  # the same searches for the ILIKE service, if comparable
+
+
+@dataclass(frozen=True, slots=True)
+class IlikeResult:
+    requests: int
+    p50_ms: float
+    p95_ms: float
+
+
+async def _inputs(targets: DatabaseTargets) -> Inputs:
+    conn = await asyncpg.connect(targets.reader)
+    try:
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM pressroom.articles TABLESAMPLE SYSTEM (2) REPEATABLE (7) LIMIT 20000"
+            )
+        ]
+        sampled = await conn.fetchval(SAMPLED)
+        stats = sorted(await conn.fetch(WORD_STATS), key=lambda r: (r["ndoc"], r["word"]))
+        share = {r["word"]: r["ndoc"] / sampled for r in stats}
+        rng = random.Random(11)  # noqa: S311 - picking benchmark inputs, not secrets
+        rare = [r["word"] for r in stats if r["ndoc"] == 1]
+        common = [w for w, s in share.items() if 0.02 <= s <= 0.10]
+        very_common = stats[-1]["word"]
+        titles = [r["title"] for r in await conn.fetch(TITLES)]
+        site = await conn.fetchrow(
+            "SELECT s.id, s.domain FROM pressroom.sites s WHERE s.language = 'fa' "
+            "ORDER BY s.domain LIMIT 1"
+        )
+        if site is None or not rare or not common:
+            raise RuntimeError("the bench corpus has no Persian sites or too few distinct words")
+    finally:
+        await conn.close()
+    words = [title.split() for title in titles]
+    phrases = [" ".join(w[:2]) for w in words if len(w) >= 3]
+    prefixes = [f"{w[0]} {w[1][:3]}" for w in words if len(w) >= 2 and len(w[1]) >= 3]
+    return Inputs(
+        ids=ids,
+        rare=rng.sample(rare, min(50, len(rare))),
+        common=rng.sample(common, min(50, len(common))),
+        very_common=very_common,
+        very_common_share=share[very_common],
+        phrases=phrases[:50],
+        prefixes=prefixes[:50],
+        site=site["domain"],
+        site_id=site["id"],
+    )
+
+
+def _search(**params: str) -> str:
+    return "/search?" + urlencode(params)
+
+
+def scenarios(inputs: Inputs) -> list[Scenario]:
+    rng = random.Random(5)  # noqa: S311 - picking benchmark inputs, not secrets
+    pairs = [" ".join(rng.sample(inputs.common, 2)) for _ in range(50)]
+    vc = inputs.very_common
+    return [
+        Scenario("article", "GET /articles/{id}, random ids (the baseline)",
+                 [f"/articles/{i}" for i in inputs.ids], None, []),
+        Scenario("rare", "a rare word (in one sampled article in 100)",
+                 [_search(q=w) for w in inputs.rare], 3.0, [{"q": w} for w in inputs.rare]),
+        Scenario("two_common", "two common words (each in 2-10% of articles)",
+                 [_search(q=p) for p in pairs], 3.0, [{"q": p} for p in pairs]),
+        Scenario("phrase", "a two-word phrase from a title",
+                 [_search(q=f'"{p}"') for p in inputs.phrases], 3.0,
+                 [{"q": p, "phrase": "true"} for p in inputs.phrases]),
+        Scenario("very_common", f"a very common word ({inputs.very_common_share:.0%} of articles)",
+                 [_search(q=vc)], 10.0, [{"q": vc}]),
+        Scenario("site", f"a common word on one site ({inputs.site})",
+                 [_search(q=w, site=inputs.site) for w in inputs.common], 3.0,
+                 [{"q": w, "site_id": str(inputs.site_id)} for w in inputs.common]),
+        Scenario("suggest", "GET /search/suggest, a title's first word and 3 letters",
+                 ["/search/suggest?" + urlencode({"q": p}) for p in inputs.prefixes], 3.0, []),
+    ]  # fmt: skip
+
+
+def _ilike(base_url: str, searches: list[dict[str, str]], requests: int) -> IlikeResult:
+    """Sequential requests: a search that scans the table takes seconds, and wrk's timeout
+    would drop exactly the slow ones from the percentiles."""
+    latencies = []
+    with httpx.Client(base_url=base_url, timeout=600) as client:
+        for params in searches[:requests]:
+            started = time.perf_counter()
+            client.get("/search", params=params).raise_for_status()
+            latencies.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(latencies)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return IlikeResult(len(latencies), statistics.median(latencies), p95)
+
+
+def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: Notify) -> Path:
+    bench = bench_settings(settings, options.articles)
+    stack = Stack(bench, notify=notify)
+    notify(f"bench stack in {bench.data_dir} with {options.articles:,} sample articles")
+    stack.up(with_api=False)
+    targets = resolve_targets(bench)
+    if loaded := stack.load_sample(targets, only_if_empty=False):
+        notify(f"loaded {loaded:,} more articles")
+    notify("choosing words by how many articles hold them")
+    inputs = asyncio.run(_inputs(targets))
+    log = Layout(bench.data_dir).log_dir / "bench-servers.log"
+    our_env = {"PRESSROOM_DATA_DIR": str(bench.data_dir), "PRESSROOM_LOG_LEVEL": "warning"}
+    ilike_env = {"ILIKE_DATABASE_URL": targets.reader}
+    ours: dict[str, WrkResult] = {}
+    theirs: dict[str, IlikeResult] = {}
+    plan = scenarios(inputs)
+    with (
+        uvicorn_server("pressroom.api.app:create_app", free_port(), our_env, log, factory=True) as api,
+        uvicorn_server("pressroom.bench.ilike_app:app", free_port(), ilike_env, log) as ilike,
+    ):  # fmt: skip
+        for scenario in plan:
+            notify(f"wrk: {scenario.description}")
+            run_wrk(api.base_url, duration_s=options.warmup_s, connections=options.connections,
+                    paths=scenario.paths)  # fmt: skip
+            ours[scenario.name] = run_wrk(
+                api.base_url,
+                duration_s=options.duration_s,
+                connections=options.connections,
+                paths=scenario.paths,
+            )
+        for scenario in plan:
+            if scenario.ilike:
+                notify(f"ILIKE: {scenario.description}")
+                theirs[scenario.name] = _ilike(
+                    ilike.base_url, scenario.ilike, options.ilike_requests
+                )
+    articles = asyncio.run(_count(targets))
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(render_search_report(plan, ours, theirs, inputs, articles, options))
+    return options.output
+
+
+async def _count(targets: DatabaseTargets) -> int:
+    conn = await asyncpg.connect(targets.reader)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM pressroom.articles"))
+    finally:
+        await conn.close()
+
+
+def _ms(us: float) -> str:
+    return f"{us / 1000:.2f}"
+
+
+def render_search_report(
+    plan: list[Scenario],
+    ours: dict[str, WrkResult],
+    theirs: dict[str, IlikeResult],
+    inputs: Inputs,
+    articles: int,
+    options: SearchBenchOptions,
+) -> str:
+    base = ours["article"].p95_us
+    lines = [
+        "# Search benchmark",
+        "",
+        f"Written by `pressroom bench search` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "## Machine",
+        "",
+        *machine_description(),
+        "",
+        "## Setup",
+        "",
+        f"- {articles:,} sample articles (Persian and English, title, summary, body of ~3.6 kB).",
+        f"- wrk, {options.connections} connections, {options.duration_s} s per scenario after a "
+        f"{options.warmup_s} s warm-up; one API worker (uvicorn, uvloop, httptools); each "
+        "scenario draws its requests at random from the paths listed for it.",
+        "- Words are drawn from the data: a ts_stat pass over a 1% sample of Persian articles "
+        "gives each word's share of articles.",
+        f"- ILIKE: the same searches against `ILIKE '%word%'` on title, summary and body, newest "
+        f"first (src/pressroom/bench/ilike_app.py), {options.ilike_requests} sequential requests "
+        "each.",
+        "",
+        "## pressroom's search through the API",
+        "",
+        "| scenario | requests/s | p50 ms | p95 ms | p99 ms | p95 ÷ lookup p95 | target | met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for scenario in plan:
+        r = ours[scenario.name]
+        ratio = r.p95_us / base
+        target = f"≤ {scenario.target:g}×" if scenario.target else "baseline"
+        met = "" if scenario.target is None else ("yes" if ratio <= scenario.target else "**no**")
+        errors = f" ({r.non_2xx} non-2xx)" if r.non_2xx else ""
+        lines.append(
+            f"| {scenario.description}{errors} | {r.requests_per_s:,.0f} | {_ms(r.p50_us)} | "
+            f"{_ms(r.p95_us)} | {_ms(r.p99_us)} | {ratio:.1f}× | {target} | {met} |"
+        )
+    lines += [
+        "",
+        "## Against ILIKE on the same data",
+        "",
+        "| scenario | pressroom p50 ms | ILIKE p50 ms | ILIKE p95 ms | ILIKE ÷ pressroom (p50) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for scenario in plan:
+        if scenario.name not in theirs:
+            continue
+        mine, other = ours[scenario.name], theirs[scenario.name]
+        lines.append(
+            f"| {scenario.description} | {_ms(mine.p50_us)} | {other.p50_ms:,.1f} | "
+            f"{other.p95_ms:,.1f} | {other.p50_ms * 1000 / mine.p50_us:,.0f}× |"
+        )
+    lines += [
+        "",
+        f"Very common word: `{inputs.very_common}`. ILIKE finds a very common word quickly, since "
+        "it reads articles newest first and stops at 20, but it does not rank, match word "
+        "forms, normalise Persian, or find a rare word without reading every article.",
+        "",
+    ]
+    return "\n".join(lines)
