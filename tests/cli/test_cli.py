@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from pressroom.cli.main import app
 from pressroom.config import Settings
+from pressroom.db.targets import DatabaseTargets
 from pressroom.sample import generate_articles
 
 runner = CliRunner()
@@ -76,3 +77,33 @@ def test_migrate_without_a_stack_is_a_clear_error(
     assert result.exit_code == 1
     assert "error:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_search_prints_results_and_json(
+    corpus: DatabaseTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", corpus.reader)
+    text = runner.invoke(app, ["search", "تهران", "--limit", "3"])
+    assert text.exit_code == 0, text.output
+    assert "articles" in text.output
+    as_json = runner.invoke(app, ["search", "تهران", "--limit", "3", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    body = json.loads(as_json.stdout)
+    assert len(body["items"]) == 3
+    assert body["total"]["value"] >= 3
+    assert {"title", "summary"} <= set(body["items"][0]["highlight"])
+
+
+def test_search_errors_are_plain_messages(
+    corpus: DatabaseTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", corpus.reader)
+    only_excluded = runner.invoke(app, ["search", "--", "-تهران"])
+    assert only_excluded.exit_code == 1
+    assert "at least one word" in only_excluded.output
+    bad_cursor = runner.invoke(app, ["search", "تهران", "--cursor", "nonsense"])
+    assert bad_cursor.exit_code == 1
+    assert "cursor" in bad_cursor.output
+    stopwords = runner.invoke(app, ["search", "از و"])
+    assert stopwords.exit_code == 0
+    assert "too common" in stopwords.output
