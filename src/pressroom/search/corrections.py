@@ -40,7 +40,7 @@ SELECT CASE
 """
 
 FINDS_ANYTHING = f"""
-SELECT EXISTS (SELECT 1 FROM pressroom.articles a WHERE {MATCH_VECTOR} @@ $1::tsquery)
+SELECT EXISTS (SELECT 1 FROM pressroom.articles a WHERE {MATCH_VECTOR} @@ pressroom.search_query($1::tsquery))
 """  # noqa: S608 - a constant
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from pressroom.content.articles import LIST_COLUMNS, list_item
+from pressroom.content.articles import list_item
 from pressroom.content.cursor import (
     InvalidCursorError,
     decode_cursor,
@@ -30,9 +30,11 @@ from pressroom.search.ranking import (
     RANK_VECTOR,
     Window,
     older_bound,
+    planned_once,
+    sql_time,
     windows,
 )
-from pressroom.search.syntax import parse_query
+from pressroom.search.syntax import SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
 
 MARK_START, MARK_END = "\ue000", "\ue001"  # private-use: never in text once stripped from it
@@ -82,7 +84,7 @@ class SearchResult:
 class _Scan:
     """Candidates found so far, best first, and what the windows read."""
 
-    best: list[tuple[float, int, datetime]] = field(default_factory=list)
+    best: list[asyncpg.Record] = field(default_factory=list)
     matches: int = 0
     oldest_read: datetime | None = None
     complete: bool = True
@@ -118,18 +120,32 @@ def _encode(as_of: datetime, score: float, last_id: int, fingerprint: str) -> st
     return encode_cursor(orjson.dumps([as_of_ms, score, last_id]).decode(), fingerprint)
 
 
+# Highlighting runs on the normalised text, the text the query's words were matched in, so
+# "كتاب" typed on an Arabic keyboard highlights "کتاب". Titles are highlighted whole; summaries
+# give up to two fragments. Bodies are never read: snippets come from title and summary.
+TITLE_HEADLINE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_END}"
+SUMMARY_HEADLINE = (
+    f'MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
+    f"StartSel={MARK_START}, StopSel={MARK_END}"
+)
+
+
 def _conditions(param: Params, where: SearchFilter, window: Window, query: str) -> str:
-    conditions = [f"{MATCH_VECTOR} @@ {query}::tsquery"]
+    conditions = [f"{MATCH_VECTOR} @@ pressroom.search_query({query}::tsquery)"]
     if where.site is not None:
         conditions.append(
             f"a.site_id = (SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
         )
     if where.language is not None:
         conditions.append(f"a.language = {param(where.language)}")
-    since = [v for v in (window.start, where.published_after) if v is not None]
-    until = [v for v in (window.end, where.published_before) if v is not None]
-    conditions += [f"a.published_at >= {param(v)}" for v in since]
-    conditions += [f"a.published_at < {param(v)}" for v in until]
+    if window.start is not None:
+        conditions.append(f"a.published_at >= {sql_time(window.start)}")
+    if window.end is not None:
+        conditions.append(f"a.published_at < {sql_time(window.end)}")
+    if where.published_after is not None:
+        conditions.append(f"a.published_at >= {param(where.published_after)}")
+    if where.published_before is not None:
+        conditions.append(f"a.published_at < {param(where.published_before)}")
     return " AND ".join(conditions)
 
 
@@ -155,11 +171,21 @@ def window_query(
     keyset = "true"
     if after is not None:
         keyset = f"(s.score, s.id) < ({param(after[0])}::float8, {param(after[1])}::bigint)"
+    # Headlines only for the rows a window returns, after LIMIT: never for every match.
     sql = f"""
-SELECT s.id, s.published_at, s.score, s.matches
-  FROM (SELECT a.id, a.published_at, {score} AS score, count(*) OVER () AS matches
+SELECT s.id, s.canonical_url, s.title, d.domain, s.language, s.author, s.published_at,
+       s.score, s.matches,
+       ts_headline(pressroom.search_config(s.language),
+                   pressroom.normalize_text(translate(s.title, {param(MARK_START + MARK_END)}, '')),
+                   {query}::tsquery, {param(TITLE_HEADLINE)}) AS title_marked,
+       ts_headline(pressroom.search_config(s.language),
+                   pressroom.normalize_text(translate(s.summary, {param(MARK_START + MARK_END)}, '')),
+                   {query}::tsquery, {param(SUMMARY_HEADLINE)}) AS summary_marked
+  FROM (SELECT a.id, a.canonical_url, a.title, a.summary, a.site_id, a.language, a.author,
+               a.published_at, {score} AS score, count(*) OVER () AS matches
           FROM pressroom.articles a
          WHERE {conditions}) s
+  JOIN pressroom.sites d ON d.id = s.site_id
  WHERE {keyset}
  ORDER BY s.score DESC, s.id DESC
  LIMIT {param(limit)}
@@ -189,43 +215,19 @@ async def _scan(
     wanted: int,
 ) -> _Scan:
     scan = _Scan()
-    for window in windows(as_of, where.published_after, where.published_before):
+    planned = list(windows(as_of, where.published_after, where.published_before))
+    for index, window in enumerate(planned):
         sql, args = window_query(where, window, tsquery, as_of, half_life, after, wanted)
         rows = await conn.fetch(sql, *args)
-        scan.best = sorted(
-            scan.best + [(r["score"], r["id"], r["published_at"]) for r in rows],
-            key=lambda c: (c[0], c[1]),
-            reverse=True,
-        )[:wanted]
+        scan.best = sorted(scan.best + rows, key=lambda r: (r["score"], r["id"]), reverse=True)
+        del scan.best[wanted:]
         scan.matches += rows[0]["matches"] if rows else 0
         scan.oldest_read = window.start
-        if len(scan.best) >= wanted and scan.best[-1][0] >= older_bound(window, as_of, half_life):
-            scan.complete = window.start is None or window.start == where.published_after
+        bound = older_bound(window, as_of, half_life)
+        if len(scan.best) >= wanted and scan.best[-1]["score"] >= bound:
+            scan.complete = index == len(planned) - 1
             break
     return scan
-
-
-HITS = f"""
-SELECT {LIST_COLUMNS}, k.score,
-       ts_headline(pressroom.search_config(a.language), pressroom.normalize_text(
-                       translate(a.title, $3, '')), $4::tsquery, $5) AS title_marked,
-       ts_headline(pressroom.search_config(a.language), pressroom.normalize_text(
-                       translate(a.summary, $3, '')), $4::tsquery, $6) AS summary_marked
-  FROM unnest($1::bigint[], $2::timestamptz[], $7::float8[]) WITH ORDINALITY
-           AS k(id, published_at, score, n)
-  CROSS JOIN LATERAL (SELECT * FROM pressroom.articles a
-                       WHERE a.id = k.id AND a.published_at = k.published_at) a
-  JOIN pressroom.sites s ON s.id = a.site_id
- ORDER BY k.n
-"""  # noqa: S608 - a constant
-# Highlighting runs on the normalised text, the text the query's words were matched in, so
-# "كتاب" typed on an Arabic keyboard highlights "کتاب". Titles are highlighted whole; summaries
-# give up to two fragments. Bodies are never read: snippets come from title and summary.
-TITLE_HEADLINE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_END}"
-SUMMARY_HEADLINE = (
-    f'MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
-    f"StartSel={MARK_START}, StopSel={MARK_END}"
-)
 
 
 def marked_to_html(text: str) -> str:
@@ -233,30 +235,14 @@ def marked_to_html(text: str) -> str:
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
-async def _hits(
-    conn: asyncpg.Connection, best: list[tuple[float, int, datetime]], tsquery: str
-) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        HITS,
-        [c[1] for c in best],
-        [c[2] for c in best],
-        MARK_START + MARK_END,
-        tsquery,
-        TITLE_HEADLINE,
-        SUMMARY_HEADLINE,
-        [c[0] for c in best],
-    )
-    return [
-        list_item(row)
-        | {
-            "score": round(row["score"], 6),
-            "highlight": {
-                "title": marked_to_html(row["title_marked"]),
-                "summary": marked_to_html(row["summary_marked"]),
-            },
-        }
-        for row in rows
-    ]
+def _hit(row: asyncpg.Record) -> dict[str, Any]:
+    return list_item(row) | {
+        "score": round(row["score"], 6),
+        "highlight": {
+            "title": marked_to_html(row["title_marked"]),
+            "summary": marked_to_html(row["summary_marked"]),
+        },
+    }
 
 
 # Matches older than the windows a search read are counted up to this many; beyond it the
@@ -264,27 +250,36 @@ async def _hits(
 COUNT_CAP = 200
 
 
-async def _oldest_article(conn: asyncpg.Connection) -> datetime | None:
-    value: datetime | None = await conn.fetchval(
-        "SELECT published_at FROM pressroom.articles ORDER BY published_at LIMIT 1"
-    )
-    return value
+# The oldest publication time PostgreSQL's statistics know of (ANALYZE of the parent table, which
+# the loader runs): an estimate needs no more, and reading it costs no partition scan.
+OLDEST_FROM_STATISTICS = """
+SELECT (histogram_bounds::text::timestamptz[])[1]
+  FROM pg_stats
+ WHERE schemaname = 'pressroom' AND tablename = 'articles' AND attname = 'published_at'
+   AND inherited
+"""
 
 
 async def _total(
     conn: asyncpg.Connection, scan: _Scan, where: SearchFilter, tsquery: str, as_of: datetime
 ) -> Total:
-    """Exact when every window was read or few articles match beyond them. Otherwise an
-    estimate: the matches per second of the windows read, over the whole span searched (news
-    volume is roughly steady, and the total is a hint, not an account)."""
+    """Exact when every window was read, or when few articles match beyond them (counted up to
+    COUNT_CAP). Otherwise an estimate: the matches per second of the windows read, over the
+    whole span searched (news volume is roughly steady, and a total is a hint, not an
+    account). A search that matched COUNT_CAP articles in the windows it read is not counted
+    further: counting the matches of a very common word is the work the windows avoid."""
     if scan.complete or scan.oldest_read is None:
         return Total(scan.matches, exact=True)
-    sql, args = count_query(where, Window(None, scan.oldest_read), tsquery, COUNT_CAP + 1)
-    older = await conn.fetchval(sql, *args)
-    if older <= COUNT_CAP:
-        return Total(scan.matches + older, exact=True)
-    oldest = where.published_after or await _oldest_article(conn) or scan.oldest_read
+    older = COUNT_CAP + 1
+    if scan.matches < COUNT_CAP:
+        sql, args = count_query(where, Window(None, scan.oldest_read), tsquery, COUNT_CAP + 1)
+        older = await conn.fetchval(sql, *args)
+        if older <= COUNT_CAP:
+            return Total(scan.matches + older, exact=True)
+    oldest = where.published_after or await conn.fetchval(OLDEST_FROM_STATISTICS)
     newest = min(where.published_before or as_of, as_of)
+    if oldest is None:
+        return Total(scan.matches + older, exact=False)
     read_s = max((newest - scan.oldest_read).total_seconds(), 1.0)
     span_s = max((newest - oldest).total_seconds(), read_s)
     extrapolated = round(scan.matches * span_s / read_s)
@@ -310,6 +305,20 @@ async def search_articles(
     if cursor:
         as_of, score, last_id = _decode(cursor, fingerprint)
         after = (score, last_id)
+    async with planned_once(conn):
+        return await _search(conn, syntax, where, as_of, half_life, after, limit, fingerprint)
+
+
+async def _search(
+    conn: asyncpg.Connection,
+    syntax: SearchSyntax,
+    where: SearchFilter,
+    as_of: datetime,
+    half_life: timedelta,
+    after: tuple[float, int] | None,
+    limit: int,
+    fingerprint: str,
+) -> SearchResult:
     compiled = await compile_query(conn, syntax, where.language)
     if compiled.empty:
         return SearchResult([], None, Total(0, exact=True), compiled.ignored, STOPWORDS_ONLY_HINT)
@@ -317,9 +326,9 @@ async def search_articles(
     page = scan.best[:limit]
     next_cursor = None
     if len(scan.best) > limit:
-        next_cursor = _encode(as_of, page[-1][0], page[-1][1], fingerprint)
+        next_cursor = _encode(as_of, page[-1]["score"], page[-1]["id"], fingerprint)
     result = SearchResult(
-        await _hits(conn, page, compiled.tsquery) if page else [],
+        [_hit(row) for row in page],
         next_cursor,
         await _total(conn, scan, where, compiled.tsquery, as_of),
         compiled.ignored,

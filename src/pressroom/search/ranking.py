@@ -25,18 +25,23 @@ that contains it; a rare word reads all windows, but then there are few articles
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+
+import asyncpg
 
 # Every search matches this and ranks on the part of it that lives in the row.
 MATCH_VECTOR = "(a.head_vector || a.tag_vector || a.body_vector)"
 RANK_VECTOR = "(a.head_vector || a.tag_vector)"
+# Title suggestions match the head alone (its own index: migration 0004).
+TITLE_VECTOR = "a.head_vector"
 BODY_ONLY_RELEVANCE = 0.1
 
 FIRST_WINDOW = timedelta(days=7)
 WINDOW_GROWTH = 4
-SECONDS_PER_DAY = 86_400.0
+LAST_BOUNDED_WINDOW = timedelta(days=7 * 4**4)  # 1,792 days; then everything older
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +56,52 @@ def freshness(age: timedelta, half_life: timedelta) -> float:
 
 
 def windows(as_of: datetime, start: datetime | None, end: datetime | None) -> Iterator[Window]:
-    """Newest first, covering [start, end) (None: unbounded). The first window is open towards
-    the future, so articles dated ahead (time zones, embargoes) are found too."""
-    upper = end
+    """Newest first, enough to cover a search limited to [start, end) (None: unbounded).
+
+    Boundaries fall on UTC midnights, counted back from the end of as_of's day: the first
+    window holds the last 7 days (and is open towards the future, for articles dated ahead),
+    then 28, 112, 448 and 1,792 days, then everything older. Aligned boundaries are what makes
+    searching cheap: the SQL of a window is the same all day, so each connection plans it once,
+    pruned to the window's partitions, and reuses the plan. With the bounds as parameters,
+    every search planned anew, which on 145 monthly partitions cost 10-20 ms for the wide
+    windows, ten times the work of the search itself.
+    """
+    day_end = datetime.combine(as_of.astimezone(UTC).date(), time(), UTC) + timedelta(days=1)
+    upper: datetime | None = None
     span = FIRST_WINDOW
-    boundary = as_of - span
-    while start is None or boundary > start:
-        if upper is None or boundary < upper:
+    while span <= LAST_BOUNDED_WINDOW:
+        boundary = day_end - span
+        if end is None or boundary < end:
             yield Window(boundary, upper)
-            upper = boundary
+        if start is not None and boundary <= start:
+            return
+        upper = boundary
         span *= WINDOW_GROWTH
-        if span > timedelta(days=365 * 200):
-            break
-        boundary = as_of - span
-    yield Window(start, upper)
+    yield Window(None, upper)
+
+
+def sql_time(moment: datetime) -> str:
+    """A window boundary as a SQL literal. Only ever our own UTC midnights, never user input:
+    a literal, unlike a parameter, lets PostgreSQL prune partitions when it plans the statement
+    once, instead of every time it runs (see windows())."""
+    if moment.utcoffset() != timedelta(0) or moment.time() != time():
+        raise ValueError(f"not a UTC midnight: {moment!r}")
+    return f"timestamptz '{moment.isoformat()}'"
+
+
+@asynccontextmanager
+async def planned_once(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """A read-only snapshot for the queries of one search, with generic plans.
+
+    One snapshot, so the windows of a search and its total agree with each other. Generic
+    plans, because PostgreSQL otherwise keeps planning a window anew whenever a custom plan
+    looks cheaper, and planning a window over 44 partitions took 9 ms, its execution 0.5 ms;
+    the windows' boundaries are literals (see windows()), so a generic plan is still pruned to
+    the window's partitions, and the query's words are opaque to the planner anyway (see
+    pressroom.search_query in migration 0004)."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        yield
 
 
 def older_bound(window: Window, as_of: datetime, half_life: timedelta) -> float:

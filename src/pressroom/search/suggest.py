@@ -18,7 +18,7 @@ import asyncpg
 from pressroom.content.pages import Params
 from pressroom.search.corrections import apply_corrections, corrected_words
 from pressroom.search.engine import SearchFilter
-from pressroom.search.ranking import MATCH_VECTOR, Window, windows
+from pressroom.search.ranking import TITLE_VECTOR, Window, planned_once, sql_time, windows
 from pressroom.search.syntax import QUOTES, SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
 
@@ -35,7 +35,7 @@ def titles_query(
     where: SearchFilter, window: Window, tsquery: str, limit: int
 ) -> tuple[str, list[object]]:
     param = Params()
-    conditions = [f"{MATCH_VECTOR} @@ {param(tsquery)}::tsquery"]
+    conditions = [f"{TITLE_VECTOR} @@ pressroom.search_query({param(tsquery)}::tsquery)"]
     if where.site is not None:
         conditions.append(
             f"a.site_id = (SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
@@ -43,9 +43,9 @@ def titles_query(
     if where.language is not None:
         conditions.append(f"a.language = {param(where.language)}")
     if window.start is not None:
-        conditions.append(f"a.published_at >= {param(window.start)}")
+        conditions.append(f"a.published_at >= {sql_time(window.start)}")
     if window.end is not None:
-        conditions.append(f"a.published_at < {param(window.end)}")
+        conditions.append(f"a.published_at < {sql_time(window.end)}")
     sql = f"""
 SELECT a.id, a.title, s.domain, a.published_at
   FROM pressroom.articles a
@@ -100,6 +100,18 @@ async def suggest_titles(
     moment = now or datetime.now(UTC)
     # A word is still being typed unless a space or a closing quote follows it.
     prefix = not (q[-1:].isspace() or q[-1:] in QUOTES)
+    async with planned_once(conn):
+        return await _suggest(conn, syntax, where, prefix, limit, moment)
+
+
+async def _suggest(
+    conn: asyncpg.Connection,
+    syntax: SearchSyntax,
+    where: SearchFilter,
+    prefix: bool,
+    limit: int,
+    moment: datetime,
+) -> Suggestions:
     items = await _titles(conn, syntax, where, prefix, limit, moment)
     if len(items) >= limit:
         return Suggestions(items, None)

@@ -1,3 +1,4 @@
+DROP FUNCTION pressroom.search_query(tsquery);
 DROP FUNCTION pressroom.phrase_search_query(text, text, boolean, text);
 DROP TRIGGER tags_words ON pressroom.tags;
 DROP FUNCTION pressroom.collect_tag_words();
@@ -14,6 +15,7 @@ DROP FUNCTION pressroom.refresh_article_tag_vectors();
 DROP TRIGGER articles_text_vectors ON pressroom.articles;
 DROP FUNCTION pressroom.set_article_text_vectors();
 DROP FUNCTION pressroom.article_tag_names(bigint, timestamptz);
+DROP INDEX pressroom.articles_search_head;
 DROP INDEX pressroom.articles_search;
 ALTER TABLE pressroom.articles DROP COLUMN head_vector, DROP COLUMN tag_vector, DROP COLUMN body_vector;
 DROP FUNCTION pressroom.article_tag_vector(text, text[]);
