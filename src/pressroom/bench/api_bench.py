@@ -92,15 +92,22 @@ def _page_path(base_url: str, path: str, page: int) -> str:
     return path + ("?" + urlencode({"cursor": cursor}) if cursor else "")
 
 
-def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> Path:
-    bench = bench_settings(settings, options.articles)
+def prepare_bench_stack(
+    settings: Settings, articles: int, notify: Notify
+) -> tuple[Settings, DatabaseTargets]:
+    """The benchmarks' own stack, up, holding the sample corpus (loaded by the first run)."""
+    bench = bench_settings(settings, articles)
     stack = Stack(bench, notify=notify)
-    notify(f"bench stack in {bench.data_dir} with {options.articles:,} sample articles")
+    notify(f"bench stack in {bench.data_dir} with {articles:,} sample articles")
     stack.up(with_api=False)
     targets = resolve_targets(bench)
-    loaded = stack.load_sample(targets, only_if_empty=False)
-    if loaded:
+    if loaded := stack.load_sample(targets, only_if_empty=False):
         notify(f"loaded {loaded:,} more articles")
+    return bench, targets
+
+
+def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> Path:
+    bench, targets = prepare_bench_stack(settings, options.articles, notify)
     ids, site, tag = asyncio.run(_inputs(targets))
     log = Layout(bench.data_dir).log_dir / "bench-servers.log"
     our_env = {"PRESSROOM_DATA_DIR": str(bench.data_dir), "PRESSROOM_LOG_LEVEL": "warning"}
@@ -137,7 +144,7 @@ def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> 
         scenarios=measured,
         worker_rss_mb=memory,
         serialisation=serialisation,
-        articles=asyncio.run(_count(targets)),
+        articles=asyncio.run(count_articles(targets)),
         connections=options.connections,
         duration_s=options.duration_s,
         warmup_s=options.warmup_s,
@@ -148,7 +155,7 @@ def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> 
     return options.output
 
 
-async def _count(targets: DatabaseTargets) -> int:
+async def count_articles(targets: DatabaseTargets) -> int:
     conn = await asyncpg.connect(targets.reader)
     try:
         return int(await conn.fetchval("SELECT count(*) FROM pressroom.articles"))

@@ -20,15 +20,14 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
-from pressroom.bench.api_bench import bench_settings
+from pressroom.bench.api_bench import count_articles, prepare_bench_stack
 from pressroom.bench.report import machine_description
 from pressroom.bench.servers import uvicorn_server
 from pressroom.bench.wrk import WrkResult, run_wrk
 from pressroom.config import Settings
-from pressroom.db.targets import DatabaseTargets, resolve_targets
+from pressroom.db.targets import DatabaseTargets
 from pressroom.local.layout import Layout
 from pressroom.local.ports import free_port
-from pressroom.local.stack import Stack
 
 Notify = Callable[[str], None]
 
@@ -152,7 +151,7 @@ def scenarios(inputs: Inputs) -> list[Scenario]:
         Scenario("phrase", "a two-word phrase from a title",
                  [_search(q=f'"{p}"') for p in inputs.phrases], 3.0,
                  [{"q": p, "phrase": "true"} for p in inputs.phrases[:3]]),
-        Scenario("very_common", f"a very common word ({inputs.very_common_share:.0%} of articles)",
+        Scenario("very_common", f"a very common word ({inputs.very_common_share:.0%} of Persian articles)",
                  [_search(q=vc)], 10.0, [{"q": vc}]),
         Scenario("site", f"a common word on one site ({inputs.site})",
                  [_search(q=w, site=inputs.site) for w in inputs.common], 3.0,
@@ -189,13 +188,7 @@ def _ilike(base_url: str, searches: list[dict[str, str]], requests: int) -> Ilik
 
 
 def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: Notify) -> Path:
-    bench = bench_settings(settings, options.articles)
-    stack = Stack(bench, notify=notify)
-    notify(f"bench stack in {bench.data_dir} with {options.articles:,} sample articles")
-    stack.up(with_api=False)
-    targets = resolve_targets(bench)
-    if loaded := stack.load_sample(targets, only_if_empty=False):
-        notify(f"loaded {loaded:,} more articles")
+    bench, targets = prepare_bench_stack(settings, options.articles, notify)
     notify("choosing words by how many articles hold them")
     inputs = asyncio.run(_inputs(targets))
     log = Layout(bench.data_dir).log_dir / "bench-servers.log"
@@ -224,18 +217,10 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
                 theirs[scenario.name] = _ilike(
                     ilike.base_url, scenario.ilike, options.ilike_requests
                 )
-    articles = asyncio.run(_count(targets))
+    articles = asyncio.run(count_articles(targets))
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(render_search_report(plan, ours, theirs, inputs, articles, options))
     return options.output
-
-
-async def _count(targets: DatabaseTargets) -> int:
-    conn = await asyncpg.connect(targets.reader)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM pressroom.articles"))
-    finally:
-        await conn.close()
 
 
 def _ms(us: float) -> str:

@@ -130,8 +130,11 @@ SUMMARY_HEADLINE = (
 )
 
 
-def _conditions(param: Params, where: SearchFilter, window: Window, query: str) -> str:
-    conditions = [f"{MATCH_VECTOR} @@ pressroom.search_query({query}::tsquery)"]
+def search_conditions(
+    param: Params, where: SearchFilter, window: Window, query: str, vector: str = MATCH_VECTOR
+) -> str:
+    """The WHERE clause of a search over `window`: `query` is the tsquery's placeholder."""
+    conditions = [f"{vector} @@ pressroom.search_query({query}::tsquery)"]
     if where.site is not None:
         conditions.append(
             f"a.site_id = (SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
@@ -167,7 +170,7 @@ def window_query(
         f" * power(2, -greatest(extract(epoch FROM {param(as_of)}::timestamptz - a.published_at), 0)"
         f" / {param(half_life.total_seconds())}::float8)"
     )
-    conditions = _conditions(param, where, window, query)
+    conditions = search_conditions(param, where, window, query)
     keyset = "true"
     if after is not None:
         keyset = f"(s.score, s.id) < ({param(after[0])}::float8, {param(after[1])}::bigint)"
@@ -198,7 +201,7 @@ def count_query(
 ) -> tuple[str, list[object]]:
     """How many articles of the window match, counting no further than `cap`."""
     param = Params()
-    conditions = _conditions(param, where, window, param(tsquery))
+    conditions = search_conditions(param, where, window, param(tsquery))
     sql = f"""
 SELECT count(*) FROM (SELECT 1 FROM pressroom.articles a WHERE {conditions} LIMIT {param(cap)}) m
 """  # noqa: S608 - constant fragments; every value is a bound parameter

@@ -17,8 +17,8 @@ import asyncpg
 
 from pressroom.content.pages import Params
 from pressroom.search.corrections import apply_corrections, corrected_words
-from pressroom.search.engine import SearchFilter
-from pressroom.search.ranking import TITLE_VECTOR, Window, planned_once, sql_time, windows
+from pressroom.search.engine import SearchFilter, search_conditions
+from pressroom.search.ranking import TITLE_VECTOR, Window, planned_once, windows
 from pressroom.search.syntax import QUOTES, SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
 
@@ -35,22 +35,12 @@ def titles_query(
     where: SearchFilter, window: Window, tsquery: str, limit: int
 ) -> tuple[str, list[object]]:
     param = Params()
-    conditions = [f"{TITLE_VECTOR} @@ pressroom.search_query({param(tsquery)}::tsquery)"]
-    if where.site is not None:
-        conditions.append(
-            f"a.site_id = (SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
-        )
-    if where.language is not None:
-        conditions.append(f"a.language = {param(where.language)}")
-    if window.start is not None:
-        conditions.append(f"a.published_at >= {sql_time(window.start)}")
-    if window.end is not None:
-        conditions.append(f"a.published_at < {sql_time(window.end)}")
+    conditions = search_conditions(param, where, window, param(tsquery), TITLE_VECTOR)
     sql = f"""
 SELECT a.id, a.title, s.domain, a.published_at
   FROM pressroom.articles a
   JOIN pressroom.sites s ON s.id = a.site_id
- WHERE {" AND ".join(conditions)}
+ WHERE {conditions}
  ORDER BY a.published_at DESC, a.id DESC
  LIMIT {param(limit)}
 """  # noqa: S608 - constant fragments; every value is a bound parameter
