@@ -26,7 +26,7 @@ that contains it; a rare word reads all windows, but then there are few articles
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -89,6 +89,9 @@ def sql_time(moment: datetime) -> str:
     return f"timestamptz '{moment.isoformat()}'"
 
 
+GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+
+
 @asynccontextmanager
 async def planned_once(conn: asyncpg.Connection) -> AsyncIterator[None]:
     """A read-only snapshot for the queries of one search, with generic plans.
@@ -99,9 +102,20 @@ async def planned_once(conn: asyncpg.Connection) -> AsyncIterator[None]:
     the windows' boundaries are literals (see windows()), so a generic plan is still pruned to
     the window's partitions, and the query's words are opaque to the planner anyway (see
     pressroom.search_query in migration 0004)."""
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    if conn.is_in_transaction():
+        # The caller's transaction, its snapshot and its end are the caller's business.
+        await conn.execute(GENERIC_PLANS)
         yield
+        return
+    # One round trip to begin, not two (a search's fixed costs are most of a rare word's time).
+    await conn.execute(f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {GENERIC_PLANS}")
+    try:
+        yield
+    except BaseException:
+        with suppress(asyncpg.PostgresError, OSError):
+            await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
 
 
 def older_bound(window: Window, as_of: datetime, half_life: timedelta) -> float:
