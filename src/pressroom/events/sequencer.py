@@ -1,0 +1,95 @@
+"""The sequencer: gives committed events their global feed positions (docs/events.md).
+
+Every long-lived pressroom process (the API, `events follow`, `events sequence`) runs one;
+they take turns through a session advisory lock, so exactly one leads at a time and another
+takes over within a second of the leader's connection closing. Correctness does not depend on
+the election: each round also takes event_feed's row lock, so two rounds never interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from pressroom.content.partitions import month_of
+from pressroom.events.store import APPENDED_CHANNEL
+
+log = logging.getLogger("pressroom.events")
+
+SEQUENCE = "SELECT pressroom.sequence_events($1)"
+TRY_LEAD = "SELECT pg_try_advisory_lock(hashtextextended('pressroom.sequencer', 0))"
+ENSURE_PARTITIONS = "SELECT pressroom.ensure_event_partitions($1, $2)"
+BATCH = 10_000
+
+
+async def sequence_pending(conn: asyncpg.Connection, batch: int = BATCH) -> int:
+    """Number every committed event still without a position; returns how many. Each round is
+    its own short transaction (the connection is in autocommit)."""
+    total = 0
+    while True:
+        numbered = int(await conn.fetchval(SEQUENCE, batch))
+        total += numbered
+        if numbered < batch:
+            return total
+
+
+async def ensure_event_months(conn: asyncpg.Connection, now: datetime | None = None) -> int:
+    """Partitions for this month and the next two, so appends never land in the default one."""
+    now = now or datetime.now(UTC)
+    return int(
+        await conn.fetchval(ENSURE_PARTITIONS, month_of(now), month_of(now + timedelta(days=62)))
+    )
+
+
+class Sequencer:
+    """Leads when it can, numbers events when woken by an append's notification (or every
+    `idle_s`, in case a notification was lost with a connection), and keeps the event
+    partitions ahead of time."""
+
+    def __init__(self, url: str, *, idle_s: float = 1.0, retry_s: float = 1.0) -> None:
+        self.url = url
+        self.idle_s = idle_s
+        self.retry_s = retry_s
+        self.leading = False
+
+    async def run(self) -> None:
+        while True:
+            try:
+                conn = await asyncpg.connect(
+                    self.url, server_settings={"application_name": "pressroom sequencer"}
+                )
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("sequencer cannot connect", extra={"error": type(exc).__name__})
+                await asyncio.sleep(self.retry_s)
+                continue
+            try:
+                await self._lead(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("sequencer lost its connection", extra={"error": type(exc).__name__})
+                await asyncio.sleep(self.retry_s)
+            finally:
+                self.leading = False
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        # Another process leads while its connection lives; ask again now and then.
+        while not await conn.fetchval(TRY_LEAD):  # noqa: ASYNC110
+            await asyncio.sleep(self.retry_s)
+        self.leading = True
+        woken = asyncio.Event()
+        await conn.add_listener(APPENDED_CHANNEL, lambda *_: woken.set())
+        next_upkeep = 0.0
+        while True:
+            if time.monotonic() >= next_upkeep:
+                await ensure_event_months(conn)
+                next_upkeep = time.monotonic() + 3600
+            woken.clear()
+            await sequence_pending(conn)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), self.idle_s)
