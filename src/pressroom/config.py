@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     pool_max_size: int = Field(
         default=10, ge=1, le=1000, description="Most connections one API worker opens."
     )
+    write_pool_max_size: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="Most connections one API worker opens for writes (as the writer role).",
+    )
     pool_acquire_timeout_s: float = Field(
         default=2.0,
         gt=0,

@@ -25,25 +25,31 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.pool_size = Gauge("pressroom_db_pool_size", "Connections open in the pool", registry=r)
+        # Per pool: "reader" serves reads, "writer" the write routes.
+        pool = ["pool"]
+        self.pool_size = Gauge(
+            "pressroom_db_pool_size", "Connections open in the pool", pool, registry=r
+        )
         self.pool_in_use = Gauge(
-            "pressroom_db_pool_in_use", "Connections lent out by the pool", registry=r
+            "pressroom_db_pool_in_use", "Connections lent out by the pool", pool, registry=r
         )
         self.pool_waiting = Gauge(
-            "pressroom_db_pool_waiting", "Requests waiting for a pool connection", registry=r
+            "pressroom_db_pool_waiting", "Requests waiting for a pool connection", pool, registry=r
         )
         self.pool_max = Gauge(
-            "pressroom_db_pool_max_size", "Most connections the pool opens", registry=r
+            "pressroom_db_pool_max_size", "Most connections the pool opens", pool, registry=r
         )
         self.acquire_seconds = Histogram(
             "pressroom_db_pool_acquire_seconds",
             "Time spent waiting for a pool connection",
+            pool,
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
         self.pool_exhausted = Counter(
             "pressroom_db_pool_exhausted",
             "Requests refused because no connection freed in time",
+            pool,
             registry=r,
         )
         self.query_seconds = Histogram(

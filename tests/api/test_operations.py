@@ -43,7 +43,7 @@ async def test_metrics_are_exposed_and_move(client: httpx.AsyncClient) -> None:
     assert _sample(after, "pressroom_http_requests_total", **bad) >= 1
     assert _sample(after, "pressroom_http_request_duration_seconds_count", **ok) >= 3
     assert _sample(after, "pressroom_db_query_duration_seconds_count", route="/articles") >= 3
-    assert "pressroom_db_pool_size " in after
-    assert "pressroom_db_pool_in_use " in after
-    assert "pressroom_db_pool_waiting " in after
-    assert "pressroom_db_pool_acquire_seconds_count " in after
+    assert 'pressroom_db_pool_size{pool="reader"} ' in after
+    assert 'pressroom_db_pool_in_use{pool="reader"} ' in after
+    assert 'pressroom_db_pool_waiting{pool="reader"} ' in after
+    assert 'pressroom_db_pool_acquire_seconds_count{pool="reader"} ' in after

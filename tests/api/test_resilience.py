@@ -31,7 +31,7 @@ async def test_an_exhausted_pool_answers_503_within_the_timeout(
         assert 0.3 <= waited < 2.0
         assert (await client.get("/articles")).status_code == 200  # freed, it serves again
         metrics = (await client.get("/metrics")).text
-        assert "pressroom_db_pool_exhausted_total 1.0" in metrics
+        assert 'pressroom_db_pool_exhausted_total{pool="reader"} 1.0' in metrics
 
 
 async def test_a_database_that_is_down_gives_503(stack: Settings) -> None:

@@ -26,3 +26,14 @@ Cursor = Annotated[
     Query(max_length=600, description="`next_cursor` of the previous page; omit for the first."),
 ]
 DEFAULT_PAGE = DEFAULT_LIMIT
+
+
+async def _write_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    database: Database = request.app.state.write_database
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    async with database.connection(route) as conn:
+        yield conn
+
+
+# As the writer role, from the write pool: reads never wait behind writes for a connection.
+WriteConnection = Annotated[asyncpg.Connection, Depends(_write_connection)]

@@ -5,7 +5,7 @@ a generic 500 whose details only reach the log."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -17,8 +17,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from pressroom.content.cursor import InvalidCursorError
+from pressroom.content.writes import (
+    ArticleExistsError,
+    ArticleNotFoundError,
+    ArticleNotRetractedError,
+    ArticleRetractedError,
+)
 from pressroom.db.pool import PoolExhaustedError
 from pressroom.errors import DatabaseUnavailableError
+from pressroom.events.store import (
+    ConcurrencyError,
+    IdempotencyKeyReusedError,
+    ProjectionConflictError,
+)
+from pressroom.events.subscriptions import InvalidSubscriptionError
+from pressroom.events.types import InvalidEventError
 from pressroom.search.syntax import SearchSyntaxError
 
 PROBLEM_JSON = "application/problem+json"
@@ -27,8 +40,12 @@ log = logging.getLogger("pressroom.api")
 
 TITLES = {
     400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
     422: "Invalid parameter",
     500: "Internal server error",
     503: "Service unavailable",
@@ -83,6 +100,31 @@ async def _bad_search(request: Request, exc: Exception) -> Response:
     return problem(request, 400, str(exc), parameter="q")
 
 
+async def _invalid_event(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidEventError)
+    return problem(request, 422, str(exc), errors=exc.errors)
+
+
+async def _stale(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ConcurrencyError)
+    # A stale If-Match is the client's failed precondition; a stale expected_version in a body
+    # is a conflict with the stream as it now is.
+    status = 412 if request.headers.get("if-match") else 409
+    return problem(request, status, str(exc), current_version=exc.actual)
+
+
+async def _exists(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ArticleExistsError)
+    return problem(request, 409, str(exc), article_id=str(exc.article_id))
+
+
+def _status(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        return problem(request, status, str(exc))
+
+    return handler
+
+
 async def _unavailable(request: Request, exc: Exception) -> Response:
     log.warning(
         "database unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
@@ -133,6 +175,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(InvalidCursorError, _cursor)
     app.add_exception_handler(SearchSyntaxError, _bad_search)
+    app.add_exception_handler(InvalidEventError, _invalid_event)
+    app.add_exception_handler(ConcurrencyError, _stale)
+    app.add_exception_handler(ArticleExistsError, _exists)
+    app.add_exception_handler(ArticleNotFoundError, _status(404))
+    app.add_exception_handler(ArticleRetractedError, _status(409))
+    app.add_exception_handler(ArticleNotRetractedError, _status(409))
+    app.add_exception_handler(ProjectionConflictError, _status(409))
+    app.add_exception_handler(IdempotencyKeyReusedError, _status(422))
+    app.add_exception_handler(InvalidSubscriptionError, _status(422))
     for kind in UNAVAILABLE:
         app.add_exception_handler(kind, _unavailable)
     for kind in TIMED_OUT:

@@ -32,10 +32,29 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in candidates
 
 
-def json_response(request: Request, payload: object, cache_control: str) -> Response:
+def encoded(payload: object) -> tuple[bytes, str]:
+    """The JSON body of a payload and its strong ETag."""
     body = orjson.dumps(payload, option=orjson.OPT_UTC_Z)
-    etag = _etag(body)
-    headers = {"ETag": etag, "Cache-Control": cache_control}
-    if _matches(request.headers.get("if-none-match"), etag):
+    return body, _etag(body)
+
+
+def if_match_holds(if_match: str, etag: str) -> bool:
+    """RFC 9110 If-Match: strong comparison, so a weak tag never matches."""
+    if if_match.strip() == "*":
+        return True
+    return etag in (tag.strip() for tag in if_match.split(","))
+
+
+def json_response(
+    request: Request,
+    payload: object,
+    cache_control: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body, etag = encoded(payload)
+    headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
+    if status_code == 200 and _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(body, status_code, media_type="application/json", headers=headers)

@@ -62,6 +62,7 @@ class Article(BaseModel):
     published_at: datetime
     updated_at: datetime
     tags: list[str]
+    version: int = Field(description="The article's version: how many events its stream holds.")
     metadata: dict[str, Any]
 
     model_config = ConfigDict(
@@ -78,6 +79,7 @@ class Article(BaseModel):
                 "published_at": "2024-01-15T08:30:00Z",
                 "updated_at": "2024-01-15T09:00:00Z",
                 "tags": ["climate", "world"],
+                "version": 3,
                 "metadata": {"section": "world", "word_count": 642},
             }
         }

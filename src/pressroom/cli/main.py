@@ -6,6 +6,8 @@ import typer
 
 from pressroom.cli import data_commands, search_commands, stack_commands
 from pressroom.cli.bench_commands import bench_app
+from pressroom.cli.event_commands import events_app
+from pressroom.cli.key_commands import keys_app
 
 app = typer.Typer(
     name="pressroom",
@@ -23,4 +25,6 @@ app.command()(data_commands.sample)
 app.command()(data_commands.serve)
 app.command()(data_commands.config)
 app.command()(search_commands.search)
+app.add_typer(events_app, name="events")
+app.add_typer(keys_app, name="keys")
 app.add_typer(bench_app, name="bench")

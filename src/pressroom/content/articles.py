@@ -35,6 +35,7 @@ LIST_COLUMNS = """
 GET_ARTICLE = """
 SELECT a.id, a.canonical_url, a.title, a.summary, a.body, a.language, a.author,
        a.published_at, a.updated_at, a.metadata::text AS metadata, s.domain, s.name AS site_name,
+       a.version,
        ARRAY(SELECT t.slug
                FROM pressroom.article_tags at
                JOIN pressroom.tags t ON t.id = at.tag_id
@@ -220,6 +221,7 @@ async def get_article(conn: asyncpg.Connection, article_id: int) -> ArticleItem 
         "published_at": row["published_at"],
         "updated_at": row["updated_at"],
         "tags": row["tags"],
+        "version": row["version"],
         # Stored JSON passes through as it is, without a decode/encode round trip.
         "metadata": orjson.Fragment(row["metadata"]),
     }

@@ -6,6 +6,10 @@ BEGIN
         GRANT USAGE ON SCHEMA pressroom TO pressroom_reader;
         GRANT SELECT ON ALL TABLES IN SCHEMA pressroom TO pressroom_reader;
         ALTER DEFAULT PRIVILEGES IN SCHEMA pressroom GRANT SELECT ON TABLES TO pressroom_reader;
+        -- Readers never authenticate anyone; key digests are the writer's business.
+        IF to_regclass('pressroom.api_keys') IS NOT NULL THEN
+            REVOKE ALL ON pressroom.api_keys FROM pressroom_reader;
+        END IF;
     END IF;
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pressroom_writer') THEN
         GRANT USAGE ON SCHEMA pressroom TO pressroom_writer;

@@ -70,8 +70,16 @@ class LoanBook:
 class Database:
     """The pool and its instruments; `open` before use, `close` at shutdown."""
 
-    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: Metrics,
+        name: str = "reader",
+        max_size: int | None = None,
+    ) -> None:
         self.settings = settings
+        self.name = name
+        self.max_size = max_size or settings.pool_max_size
         self.metrics = metrics
         self.book = LoanBook()
         self._pool: asyncpg.Pool | None = None
@@ -103,7 +111,7 @@ class Database:
             return await asyncpg.create_pool(
                 url,
                 min_size=min_size,
-                max_size=settings.pool_max_size,
+                max_size=self.max_size,
                 timeout=settings.connect_timeout_s,
                 command_timeout=settings.pool_command_timeout_s,
                 max_inactive_connection_lifetime=settings.pool_max_inactive_lifetime_s,
@@ -114,7 +122,7 @@ class Database:
             )
 
         try:
-            pool = await connect(min(settings.pool_min_size, settings.pool_max_size))
+            pool = await connect(min(settings.pool_min_size, self.max_size))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             # Start anyway with a lazy pool: /health answers, requests get 503 until the
             # database is back, and no orchestrator restart loop begins.
@@ -122,10 +130,13 @@ class Database:
             pool = await connect(0)
         assert pool is not None
         self._pool = pool
-        self.metrics.pool_size.set_function(lambda: float(pool.get_size()))
-        self.metrics.pool_in_use.set_function(lambda: float(pool.get_size() - pool.get_idle_size()))
-        self.metrics.pool_max.set_function(lambda: float(pool.get_max_size()))
-        self.metrics.pool_waiting.set_function(lambda: float(self._waiting))
+        m, name = self.metrics, self.name
+        m.pool_size.labels(name).set_function(lambda: float(pool.get_size()))
+        m.pool_in_use.labels(name).set_function(
+            lambda: float(pool.get_size() - pool.get_idle_size())
+        )
+        m.pool_max.labels(name).set_function(lambda: float(pool.get_max_size()))
+        m.pool_waiting.labels(name).set_function(lambda: float(self._waiting))
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -141,13 +152,13 @@ class Database:
             if self.pool.get_size() == 0:
                 # No connection could even be opened: the database is unreachable, not busy.
                 raise DatabaseUnavailableError("no database connection could be opened") from None
-            self.metrics.pool_exhausted.inc()
+            self.metrics.pool_exhausted.labels(self.name).inc()
             raise PoolExhaustedError(
                 f"no database connection came free within {self.settings.pool_acquire_timeout_s}s"
             ) from None
         finally:
             self._waiting -= 1
-        self.metrics.acquire_seconds.observe(time.monotonic() - started)
+        self.metrics.acquire_seconds.labels(self.name).observe(time.monotonic() - started)
         loan = self.book.lend(route)
         token = current_route.set(route)
         try:

@@ -66,15 +66,39 @@ class FeedSignal:
         moved, self._moved = self._moved, asyncio.Event()
         moved.set()
 
-    async def wait_beyond(self, position: int, timeout_s: float) -> None:
-        """Return once the head is past `position`, or after the timeout."""
+    async def wait_beyond(self, position: int, timeout_s: float) -> bool:
+        """Wait until the head is past `position` (True) or the timeout passed (False)."""
         if self.head > position:
-            return
-        with contextlib.suppress(TimeoutError):
+            return True
+        try:
             await asyncio.wait_for(self._moved.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    async def keep_listening(self, url: str, refresh_s: float = 5.0) -> None:
+        """Listen on a connection of its own for the life of the process, reconnecting when
+        it breaks; the head is also re-read every `refresh_s`, in case a notification was
+        lost with a connection."""
+        while True:
+            try:
+                conn = await asyncpg.connect(url)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await asyncio.sleep(refresh_s)
+                continue
+            try:
+                await self.attach(conn)
+                while True:
+                    await asyncio.sleep(refresh_s)
+                    self.advance(await feed_head(conn))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await asyncio.sleep(refresh_s)
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
 
 
-async def follow(
+async def follow_with_pauses(
     fetch: FetchFeed,
     signal: FeedSignal,
     *,
@@ -82,8 +106,9 @@ async def follow(
     batch_size: int = 500,
     idle_s: float = 5.0,
     checkpoint: Checkpoint | None = None,
-) -> AsyncIterator[RecordedEvent]:
-    """Every event after `after`, then new ones as they come, forever.
+) -> AsyncIterator[RecordedEvent | None]:
+    """Every event after `after`, then new ones as they come, forever; None each time
+    `idle_s` passed with nothing new (for heartbeats).
 
     With a checkpoint callback, the position is saved only once the consumer asked for more
     after it, that is, once it has handled everything up to it: a crash re-delivers what was
@@ -95,9 +120,27 @@ async def follow(
             await checkpoint(position)
             saved = position
         if not events:
-            await signal.wait_beyond(position, idle_s)
+            if not await signal.wait_beyond(position, idle_s):
+                yield None
             continue
         for event in events:
             assert event.position is not None
             yield event
             position = event.position
+
+
+async def follow(
+    fetch: FetchFeed,
+    signal: FeedSignal,
+    *,
+    after: int = 0,
+    batch_size: int = 500,
+    idle_s: float = 5.0,
+    checkpoint: Checkpoint | None = None,
+) -> AsyncIterator[RecordedEvent]:
+    """Like follow_with_pauses(), without the pauses."""
+    async for event in follow_with_pauses(
+        fetch, signal, after=after, batch_size=batch_size, idle_s=idle_s, checkpoint=checkpoint
+    ):
+        if event is not None:
+            yield event

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 
 import asyncpg
 
 from pressroom.errors import PressroomError
+from pressroom.events.feed import FeedSignal, follow, read_feed
+from pressroom.events.store import RecordedEvent
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 
@@ -53,3 +56,44 @@ async def save_position(conn: asyncpg.Connection, name: str, position: int) -> N
 
 async def list_subscriptions(conn: asyncpg.Connection) -> list[dict[str, object]]:
     return [dict(row) for row in await conn.fetch(LIST)]
+
+
+async def subscribe(
+    url: str,
+    *,
+    name: str | None = None,
+    after: int = 0,
+    batch_size: int = 500,
+    idle_s: float = 5.0,
+) -> AsyncIterator[RecordedEvent]:
+    """The feed as an async iterator: every event after `after` (or after the named
+    subscription's saved position), then live ones as they are sequenced, forever.
+
+    A named subscription saves its position as it goes (at-least-once: after a crash the events
+    not yet confirmed come again; deduplicate by position). One connection serves the reads,
+    the wake-ups and the checkpoints."""
+    conn = await asyncpg.connect(url, server_settings={"application_name": "pressroom follower"})
+    try:
+        if name is not None:
+            after = await open_subscription(conn, name, after)
+        signal = FeedSignal()
+        await signal.attach(conn)
+
+        async def fetch(position: int, limit: int) -> list[RecordedEvent]:
+            return await read_feed(conn, position, limit)
+
+        async def checkpoint(position: int) -> None:
+            assert name is not None
+            await save_position(conn, name, position)
+
+        async for event in follow(
+            fetch,
+            signal,
+            after=after,
+            batch_size=batch_size,
+            idle_s=idle_s,
+            checkpoint=checkpoint if name is not None else None,
+        ):
+            yield event
+    finally:
+        await conn.close()

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -71,6 +72,20 @@ def _body_size(value: str) -> str:
     return value
 
 
+def _iso_8601(value: object) -> object:
+    # Pydantic would read "2026" as seconds since 1970; a publication time must say what it is.
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                "must be an ISO 8601 date and time, e.g. 2024-01-15T08:30:00Z"
+            ) from None
+    if not isinstance(value, datetime):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2024-01-15T08:30:00Z")
+    return value
+
+
 def _publication_time(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -120,7 +135,7 @@ class Published(EventData):
     body: Body = ""
     language: Language
     author: Author | None = None
-    published_at: Annotated[datetime, AfterValidator(_publication_time)]
+    published_at: Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_publication_time)]
     tags: Tags = []
     metadata: dict[str, Any] = {}
 
@@ -196,10 +211,14 @@ def validated_data(event_type: str, data: object) -> tuple[EventType, dict[str, 
         model = SCHEMAS[kind].model_validate(data)
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in error["loc"]) or "data", "message": error["msg"]}
+            {
+                "parameter": ".".join(str(p) for p in error["loc"]) or "data",
+                "in": "body",
+                "message": error["msg"],
+            }
             for error in exc.errors(include_url=False, include_input=False)
         ]
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        summary = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
         raise InvalidEventError(f"invalid {kind.value} event: {summary}", errors) from None
     fields = model.model_fields_set if kind is EventType.REVISED else None
     return kind, model.model_dump(mode="json", include=fields)
