@@ -19,6 +19,11 @@ ROUTES = {
     "/health",
     "/ready",
     "/metrics",
+    "/articles/{article_id}/history",
+    "/articles/{article_id}/events",
+    "/articles/{article_id}/restore",
+    "/events",
+    "/events/stream",
 }
 
 
@@ -26,10 +31,12 @@ async def test_every_route_is_documented(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert set(spec["paths"]) == ROUTES
     for path, methods in spec["paths"].items():
-        operation = methods["get"]
-        assert operation.get("summary"), f"{path} has no summary"
+        for method, operation in methods.items():
+            assert operation.get("summary"), f"{method} {path} has no summary"
+    writes = spec["paths"]["/articles"]["post"]
+    assert {"401", "403", "409", "422"} <= set(writes["responses"])
     schemas = spec["components"]["schemas"]
-    for name in ("ArticleListItem", "Article", "Problem"):
+    for name in ("ArticleListItem", "Article", "Problem", "Draft", "Changes"):
         assert "example" in schemas[name], f"{name} has no example"
     assert (
         "application/problem+json"

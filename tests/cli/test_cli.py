@@ -107,3 +107,38 @@ def test_search_errors_are_plain_messages(
     stopwords = runner.invoke(app, ["search", "از و"])
     assert stopwords.exit_code == 0
     assert "too common" in stopwords.output
+
+
+def test_keys_create_list_revoke(
+    database: DatabaseTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database.writer)
+    created = runner.invoke(app, ["keys", "create", "cli test"])
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip()
+    assert token.startswith("prk_")
+    key_id = token.split("_")[1]
+    listed = runner.invoke(app, ["keys", "list", "--json"])
+    [key] = [k for k in map(orjson.loads, listed.stdout.splitlines()) if k["id"] == key_id]
+    assert key["scopes"] == ["write"]
+    assert key["revoked_at"] is None
+    assert "secret" not in str(key)
+    assert runner.invoke(app, ["keys", "revoke", key_id]).exit_code == 0
+    unknown = runner.invoke(app, ["keys", "revoke", "nosuchkey"])
+    assert unknown.exit_code == 1
+    assert "no API key" in unknown.output
+
+
+def test_events_follow_and_replay(corpus: DatabaseTargets, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", corpus.writer)
+    followed = runner.invoke(app, ["events", "follow", "--from", "2", "--limit", "3"])
+    assert followed.exit_code == 0, followed.output
+    events = [orjson.loads(line) for line in followed.stdout.splitlines()]
+    assert [e["position"] for e in events] == [3, 4, 5]
+    assert {e["type"] for e in events} == {"article.published"}
+    checked = runner.invoke(app, ["events", "replay", "--check"])
+    assert checked.exit_code == 0, checked.output
+    assert "matches the log" in checked.output
+    bad_name = runner.invoke(app, ["events", "follow", "--subscription", "Bad Name"])
+    assert bad_name.exit_code == 1
+    assert "subscription names" in bad_name.output

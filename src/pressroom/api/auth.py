@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pressroom.access.keys import ApiKey, Scope, verify_token
 from pressroom.api.deps import WriteConnection
@@ -16,11 +17,17 @@ from pressroom.api.deps import WriteConnection
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pressroom"'}
 
 
-async def _writer_key(request: Request, conn: WriteConnection) -> ApiKey:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+# Declared as a security scheme, so the OpenAPI document and /docs show how to authenticate.
+bearer = HTTPBearer(auto_error=False, scheme_name="API key", description="`pressroom keys create`")
+
+
+async def _writer_key(
+    conn: WriteConnection,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiKey:
+    if credentials is None or not credentials.credentials.strip():
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", CHALLENGE)
-    key = await verify_token(conn, token.strip())
+    key = await verify_token(conn, credentials.credentials.strip())
     if key is None:
         raise HTTPException(401, "the API key is unknown or revoked", CHALLENGE)
     if Scope.WRITE not in key.scopes:
