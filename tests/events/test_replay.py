@@ -18,8 +18,10 @@ from pressroom.content.writes import (
 from pressroom.db import migrate
 from pressroom.db.targets import DatabaseTargets
 from pressroom.events.replay import replay
+from pressroom.events.store import NewEvent, append
+from pressroom.events.types import EventType
 from tests.conftest import CORPUS_ARTICLES
-from tests.events.helpers import draft
+from tests.events.helpers import draft, tagged
 from tests.support import clone_database, drop_database
 
 # What a reader can see of every article, in one comparable list.
@@ -59,6 +61,26 @@ async def test_writes_of_every_kind_replay_identically(conn: asyncpg.Connection)
     await retract_article(conn, ids[2])
     await restore_article(conn, ids[2])
     await revise_article(conn, ids[3], {"url": "https://news.example.org/moved/3"})
+    # Raw batches: deltas in one append, and changes to a retracted article seen on restore.
+    await append(
+        conn,
+        ids[4],
+        [
+            NewEvent(EventType.TAGGED, {"tags": ["d", "e"]}),
+            NewEvent(EventType.REVISED, {"language": "fa", "title": "عنوان"}),
+            NewEvent(EventType.UNTAGGED, {"tags": ["a", "d", "never-had"]}),
+            NewEvent(EventType.REVISED, {"summary": "", "metadata": {}}),
+        ],
+        expected_version=1,
+    )
+    await retract_article(conn, ids[3])
+    await append(
+        conn,
+        ids[3],
+        [NewEvent(EventType.REVISED, {"title": "Edited while away"}), tagged("z")],
+        expected_version=3,
+    )
+    await restore_article(conn, ids[3])
     before = await conn.fetch(READ_MODEL)
     report = await replay(conn, apply=True)
     assert report.identical

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pressroom.bench.api_bench import BenchOptions, run_api_bench
+from pressroom.bench.events_bench import EventsBenchOptions, run_events_bench
 from pressroom.bench.search_bench import SearchBenchOptions, run_search_bench
 from pressroom.cli.common import console, settings, user_errors
 
@@ -47,4 +48,19 @@ def search(
         articles=articles, duration_s=duration, connections=connections, output=output
     )
     report = run_search_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
+    console.print(f"[green]report written to {report}[/green]")
+
+
+@bench_app.command("events")
+@user_errors
+def events(
+    articles: Annotated[
+        int, typer.Option(min=1000, help="Sample articles in the bench database.")
+    ] = 10_000,
+    duration: Annotated[int, typer.Option(min=1, help="Seconds per scenario.")] = 10,
+    output: Annotated[Path, typer.Option(help="Report file.")] = Path("bench/results/events.md"),
+) -> None:
+    """Appends, stream reads and follow lag, against the eventsourcing library."""
+    options = EventsBenchOptions(articles=articles, duration_s=duration, output=output)
+    report = run_events_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
     console.print(f"[green]report written to {report}[/green]")

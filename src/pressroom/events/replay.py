@@ -1,7 +1,7 @@
 """Replay: rebuild the articles read model from the event log.
 
-The log is folded into a fresh table by pressroom.article_states(), the same definition the
-inline projection uses; the fresh table is compared with the live read model row for row, and
+The log is folded, a batch of streams at a time, into a fresh table by
+pressroom.article_states(), the same definition the inline projection uses; the fresh table is compared with the live read model row for row, and
 the articles that differ are re-projected in batches, each its own short transaction.
 
 Why not build new tables and rename them over the live ones: articles is partitioned, carries
@@ -19,10 +19,15 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-BUILD = """
-CREATE TEMP TABLE replayed_articles ON COMMIT PRESERVE ROWS AS
-SELECT * FROM pressroom.article_states(NULL)
+BUILD = "CREATE TEMP TABLE replayed_articles OF pressroom.article_state"
+
+# Stream by stream, a batch at a time: memory stays bounded however long the log.
+NEXT_STREAMS = """
+SELECT array_agg(stream_id ORDER BY stream_id) FROM (
+    SELECT stream_id FROM pressroom.event_streams WHERE stream_id > $1 ORDER BY stream_id LIMIT $2
+) batch
 """
+FOLD = "INSERT INTO replayed_articles SELECT * FROM pressroom.article_states($1::bigint[])"
 
 # Both sides in the same shape: what a reader of the article would see, plus its version.
 DIFFERENCES = """
@@ -103,6 +108,10 @@ async def replay(
     await conn.execute("DROP TABLE IF EXISTS pg_temp.replayed_articles")
     await conn.execute(BUILD)
     try:
+        last = -(2**63)
+        while streams := await conn.fetchval(NEXT_STREAMS, last, batch_size):
+            await conn.execute(FOLD, streams)
+            last = streams[-1]
         await conn.execute("CREATE INDEX ON replayed_articles (id)")
         await conn.execute("ANALYZE replayed_articles")
         counts = await conn.fetchrow(COUNTS)

@@ -98,49 +98,20 @@ class RecordedEvent:
         }
 
 
-CLAIM_KEY = """
-INSERT INTO pressroom.event_idempotency (key, fingerprint, stream_id)
-VALUES ($1, $2, $3)
-ON CONFLICT (key) DO NOTHING
-RETURNING true
-"""
-
 STORED_RESULT = """
 SELECT fingerprint, stream_id, first_version, last_version
   FROM pressroom.event_idempotency WHERE key = $1
 """
 
-SETTLE_KEY = """
-UPDATE pressroom.event_idempotency SET first_version = $2, last_version = $3 WHERE key = $1
+# One round trip: migration 0005 has the steps and their order.
+APPEND = """
+SELECT first_version, last_version, replayed
+  FROM pressroom.append_events($1, $2, $3, $4::jsonb[], $5::jsonb, $6, $7, $8)
 """
-
-# A stale expectation updates nothing; a current one takes the stream's row lock, which makes
-# a second appender of the same stream wait for this transaction and then see the new version.
-ADVANCE_STREAM = """
-UPDATE pressroom.event_streams
-   SET version = version + $2, updated_at = now()
- WHERE stream_id = $1 AND ($3::integer IS NULL OR version = $3)
-RETURNING version
-"""
-
-CREATE_STREAM = """
-INSERT INTO pressroom.event_streams (stream_id, version) VALUES ($1, $2)
-ON CONFLICT (stream_id) DO NOTHING
-RETURNING version
-"""
+STALE_VERSION = "PR409"
+KEY_REUSED = "PR422"
 
 STREAM_VERSION = "SELECT version FROM pressroom.event_streams WHERE stream_id = $1"
-
-INSERT_EVENTS = """
-INSERT INTO pressroom.events (stream_id, stream_version, event_type, data, metadata)
-SELECT $1, $2 + e.ordinal, e.event_type, e.data, $5
-  FROM unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS e(event_type, data, ordinal)
-"""
-
-# The notification wakes the sequencer when this transaction commits, not before.
-PROJECT = f"""
-SELECT pressroom.project_articles(ARRAY[$1::bigint]), pg_notify('{APPENDED_CHANNEL}', '')
-"""
 
 # The stream's first event is no older than the stream, so partitions before it are skipped
 # while executing.
@@ -196,6 +167,7 @@ async def append(
     metadata: EventMetadata | None = None,
     idempotency_key: str | None = None,
     request: bytes | None = None,
+    project: bool = True,
 ) -> AppendResult:
     """Append events to a stream and project it, atomically.
 
@@ -203,7 +175,8 @@ async def append(
     to append whatever it is. A mismatch raises ConcurrencyError and appends nothing. With an
     idempotency key, a retry of the same request returns the first result instead of appending
     again; `request` is what identifies the request for that (by default, the events and the
-    expectation)."""
+    expectation). `project=False` leaves the read model to a caller that projects many streams
+    at once itself (bulk ingestion); the events still wake the sequencer."""
     if not events:
         raise ValueError("nothing to append")
     if len(events) > MAX_EVENTS_PER_APPEND:
@@ -211,56 +184,33 @@ async def append(
     checked = [NewEvent(*validated_data(e.type, e.data)) for e in events]
     request = request or fingerprint(checked, expected_version)
     meta = (metadata or EventMetadata()).as_json(idempotency_key)
-    async with conn.transaction():
-        # A concurrent first attempt holding the key makes this insert wait for its outcome.
-        if idempotency_key is not None and not await conn.fetchval(
-            CLAIM_KEY, idempotency_key, request, stream_id
-        ):
-            earlier = await idempotent_result(conn, idempotency_key, request)
-            assert earlier is not None
-            if earlier.stream_id != stream_id:
-                raise IdempotencyKeyReusedError(
-                    "this Idempotency-Key was already used for another article"
-                )
-            return earlier
-        last = await _advance(conn, stream_id, len(checked), expected_version)
-        first = last - len(checked) + 1
-        await conn.execute(
-            INSERT_EVENTS,
+    try:
+        row = await conn.fetchrow(
+            APPEND,
             stream_id,
-            first - 1,
+            expected_version,
             [e.type for e in checked],
             [orjson.dumps(e.data).decode() for e in checked],
             orjson.dumps(meta).decode(),
+            idempotency_key,
+            request,
+            project,
         )
-        try:
-            await conn.execute(PROJECT, stream_id)
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name != "article_urls_pkey":
-                raise
-            raise ProjectionConflictError(
-                "another article of this site already has this URL"
-            ) from None
-        if idempotency_key is not None:
-            await conn.execute(SETTLE_KEY, idempotency_key, first, last)
-    return AppendResult(stream_id, first, last)
+    except asyncpg.PostgresError as exc:
+        raise _append_error(exc, stream_id, expected_version) from None
+    assert row is not None
+    return AppendResult(stream_id, row[0], row[1], replayed=row[2])
 
 
-async def _advance(
-    conn: asyncpg.Connection, stream_id: int, count: int, expected: int | None
-) -> int:
-    """The stream's new version after `count` events, if it was at `expected`."""
-    version = await conn.fetchval(ADVANCE_STREAM, stream_id, count, expected)
-    if version is not None:
-        return int(version)
-    if expected in (None, 0):
-        version = await conn.fetchval(CREATE_STREAM, stream_id, count)
-        if version is not None:
-            return int(version)
-        if expected is None:  # created by a concurrent appender a moment ago
-            return await _advance(conn, stream_id, count, None)
-    actual = await conn.fetchval(STREAM_VERSION, stream_id)
-    raise ConcurrencyError(stream_id, expected, int(actual or 0))
+def _append_error(exc: asyncpg.PostgresError, stream_id: int, expected: int | None) -> Exception:
+    """What a refused append means to the caller; anything unexpected as it was."""
+    if exc.sqlstate == STALE_VERSION:
+        return ConcurrencyError(stream_id, expected, int(exc.detail or 0))
+    if exc.sqlstate == KEY_REUSED:
+        return IdempotencyKeyReusedError(str(exc))
+    if isinstance(exc, asyncpg.UniqueViolationError) and exc.constraint_name == "article_urls_pkey":
+        return ProjectionConflictError("another article of this site already has this URL")
+    return exc
 
 
 async def stream_version(conn: asyncpg.Connection, stream_id: int) -> int:
