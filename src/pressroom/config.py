@@ -145,6 +145,13 @@ class Settings(BaseSettings):
     pool_max_size: int = Field(
         default=10, ge=1, le=1000, description="Most connections one API worker opens."
     )
+    sequencer_poll_ms: float = Field(
+        default=10.0,
+        gt=0,
+        le=10_000,
+        description="How often the feed's sequencer looks for newly committed events: the "
+        "floor of the delay before a follower sees an event.",
+    )
     write_pool_max_size: int = Field(
         default=4,
         ge=1,

@@ -27,7 +27,7 @@ class Rollback(Exception):
 
 @pytest.fixture
 async def sequencer(database: DatabaseTargets) -> AsyncIterator[Sequencer]:
-    running = Sequencer(database.writer, idle_s=0.05, retry_s=0.05)
+    running = Sequencer(database.writer, poll_s=0.01, retry_s=0.05)
     task = asyncio.create_task(running.run())
     try:
         yield running
@@ -45,22 +45,25 @@ async def _streams(conn: asyncpg.Connection, first: int, count: int) -> list[int
     return [(await publish_article(conn, draft(first + n))).article_id for n in range(count)]
 
 
+# Each run interleaves differently (seeded delays and rollbacks, and the scheduler's own
+# timing); several short runs cover more interleavings than one long one.
+@pytest.mark.parametrize("seed", range(5))
 async def test_concurrent_writers_late_commits_and_rollbacks(
-    database: DatabaseTargets, writer: asyncpg.Connection, sequencer: Sequencer
+    database: DatabaseTargets, writer: asyncpg.Connection, sequencer: Sequencer, seed: int
 ) -> None:
-    streams = await _streams(writer, 1000, 4)
+    streams = await _streams(writer, 1000 + 10 * seed, 4)
     await sequence_pending(writer)
     start = await feed_head(writer)
     committed: set[tuple[int, int]] = set()
     rolled_back_tags: set[str] = set()
-    rng = random.Random(7)
+    rng = random.Random(seed)
 
     async def write(worker: int) -> None:
         conn = await _connect(database.writer)
         try:
             for i in range(25):
                 stream = rng.choice(streams)
-                tag = f"w{worker}-{i}"
+                tag = f"s{seed}-w{worker}-{i}"
                 undo = rng.random() < 0.2
                 try:
                     async with conn.transaction():

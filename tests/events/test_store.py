@@ -226,3 +226,18 @@ async def test_retract_and_restore(writer: asyncpg.Connection) -> None:
         EventType.RETRACTED,
         EventType.RESTORED,
     ]
+
+
+async def test_of_two_concurrent_writers_expecting_the_same_version_one_wins(
+    writer: asyncpg.Connection, other: asyncpg.Connection
+) -> None:
+    article = (await publish_article(writer, draft(10))).article_id
+    outcomes = await asyncio.gather(
+        append(writer, article, [tagged("left")], expected_version=1),
+        append(other, article, [tagged("right")], expected_version=1),
+        return_exceptions=True,
+    )
+    conflicts = [o for o in outcomes if isinstance(o, ConcurrencyError)]
+    assert len(conflicts) == 1
+    assert conflicts[0].actual == 2
+    assert [e.version for e in await read_stream(writer, article)] == [1, 2]

@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None, targets: DatabaseTargets | None
             asyncio.create_task(database.watch_loans()),
             asyncio.create_task(write_database.watch_loans()),
             # Every API process offers to sequence the feed; one at a time does.
-            asyncio.create_task(Sequencer(urls.writer).run()),
+            asyncio.create_task(
+                Sequencer(urls.writer, poll_s=settings.sequencer_poll_ms / 1000).run()
+            ),
             asyncio.create_task(feed_signal.keep_listening(urls.reader)),
         ]
         # Everything built at start-up lives as long as the process: frozen, it is no longer

@@ -267,7 +267,7 @@ async def _follow_lag(
         async for event in subscribe(targets.reader, after=start, idle_s=1.0):
             received[(event.stream_id, event.version)] = time.perf_counter()
 
-    sequencer = asyncio.create_task(Sequencer(targets.writer, idle_s=1.0).run())
+    sequencer = asyncio.create_task(Sequencer(targets.writer).run())
     follower = asyncio.create_task(follow())
     try:
         load = await _pressroom_run(

@@ -43,7 +43,9 @@ def follow(
 
     async def run() -> None:
         # So that the feed moves even when no API process is running.
-        sequencer = asyncio.create_task(Sequencer(targets.writer).run())
+        sequencer = asyncio.create_task(
+            Sequencer(targets.writer, poll_s=config.sequencer_poll_ms / 1000).run()
+        )
         seen = 0
         try:
             async for event in subscribe(targets.writer, name=subscription, after=from_):
@@ -69,7 +71,8 @@ def sequence() -> None:
     config = settings()
     console.print("sequencing the feed; Ctrl-C to stop")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(Sequencer(resolve_targets(config).writer).run())
+        poll_s = config.sequencer_poll_ms / 1000
+        asyncio.run(Sequencer(resolve_targets(config).writer, poll_s=poll_s).run())
 
 
 @events_app.command("subscriptions")

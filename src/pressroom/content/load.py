@@ -21,7 +21,6 @@ import orjson
 from pressroom.content.ids import make_article_id, to_milliseconds, url_discriminator
 from pressroom.content.partitions import ensure_months, existing_months, month_of
 from pressroom.content.urls import InvalidUrlError, canonical_url
-from pressroom.events.store import APPENDED_CHANNEL
 
 
 class SiteInput(Protocol):
@@ -180,8 +179,6 @@ WITH fresh AS (
 SELECT count(*) FROM inserted
 """
 
-WAKE_SEQUENCER = f"SELECT pg_notify('{APPENDED_CHANNEL}', '')"
-
 
 def _staging_row(article: ArticleInput) -> tuple[object, ...]:
     url = canonical_url(article.url)
@@ -259,7 +256,6 @@ async def load_articles(
             # INSERT_ARTICLES writes each article's tag_vector itself.
             await conn.execute("SET LOCAL pressroom.tag_vectors_written = on")
             inserted = await conn.fetchval(INSERT_ARTICLES)
-            await conn.execute(WAKE_SEQUENCER)
         summary.read += len(batch)
         summary.inserted += inserted
         summary.skipped += len(rows) - inserted

@@ -4,6 +4,11 @@ Every long-lived pressroom process (the API, `events follow`, `events sequence`)
 they take turns through a session advisory lock, so exactly one leads at a time and another
 takes over within a second of the leader's connection closing. Correctness does not depend on
 the election: each round also takes event_feed's row lock, so two rounds never interleave.
+
+The leader polls, every few milliseconds, with a read-only probe of a partial index that holds
+only the events waiting for a position; appenders do not NOTIFY it, because a notifying
+transaction holds a database-wide lock through its commit and appenders would then commit one
+at a time. Followers, by contrast, are woken by the sequencer's one NOTIFY per round.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from pressroom.content.partitions import month_of
-from pressroom.events.store import APPENDED_CHANNEL
 
 log = logging.getLogger("pressroom.events")
 
 SEQUENCE = "SELECT pressroom.sequence_events($1)"
+# Read-only, so an idle leader writes nothing; sequence_events() takes a row lock, a write.
+PENDING = "SELECT EXISTS (SELECT 1 FROM pressroom.events WHERE position IS NULL)"
 TRY_LEAD = "SELECT pg_try_advisory_lock(hashtextextended('pressroom.sequencer', 0))"
 ENSURE_PARTITIONS = "SELECT pressroom.ensure_event_partitions($1, $2)"
 BATCH = 10_000
@@ -30,6 +36,8 @@ BATCH = 10_000
 async def sequence_pending(conn: asyncpg.Connection, batch: int = BATCH) -> int:
     """Number every committed event still without a position; returns how many. Each round is
     its own short transaction (the connection is in autocommit)."""
+    if not await conn.fetchval(PENDING):
+        return 0
     total = 0
     while True:
         numbered = int(await conn.fetchval(SEQUENCE, batch))
@@ -47,13 +55,12 @@ async def ensure_event_months(conn: asyncpg.Connection, now: datetime | None = N
 
 
 class Sequencer:
-    """Leads when it can, numbers events when woken by an append's notification (or every
-    `idle_s`, in case a notification was lost with a connection), and keeps the event
-    partitions ahead of time."""
+    """Leads when it can, numbers what committed since its last round every `poll_s`, and
+    keeps the event partitions ahead of time."""
 
-    def __init__(self, url: str, *, idle_s: float = 1.0, retry_s: float = 1.0) -> None:
+    def __init__(self, url: str, *, poll_s: float = 0.01, retry_s: float = 1.0) -> None:
         self.url = url
-        self.idle_s = idle_s
+        self.poll_s = poll_s
         self.retry_s = retry_s
         self.leading = False
 
@@ -82,14 +89,11 @@ class Sequencer:
         while not await conn.fetchval(TRY_LEAD):  # noqa: ASYNC110
             await asyncio.sleep(self.retry_s)
         self.leading = True
-        woken = asyncio.Event()
-        await conn.add_listener(APPENDED_CHANNEL, lambda *_: woken.set())
         next_upkeep = 0.0
         while True:
             if time.monotonic() >= next_upkeep:
                 await ensure_event_months(conn)
                 next_upkeep = time.monotonic() + 3600
-            woken.clear()
-            await sequence_pending(conn)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), self.idle_s)
+            # Straight on while there is work; a pause only once a round found nothing.
+            if not await sequence_pending(conn):
+                await asyncio.sleep(self.poll_s)

@@ -21,7 +21,6 @@ import orjson
 from pressroom.errors import PressroomError
 from pressroom.events.types import validated_data
 
-APPENDED_CHANNEL = "pressroom_events"
 MAX_EVENTS_PER_APPEND = 100
 
 
@@ -176,13 +175,14 @@ async def append(
     idempotency key, a retry of the same request returns the first result instead of appending
     again; `request` is what identifies the request for that (by default, the events and the
     expectation). `project=False` leaves the read model to a caller that projects many streams
-    at once itself (bulk ingestion); the events still wake the sequencer."""
+    at once itself (bulk ingestion)."""
     if not events:
         raise ValueError("nothing to append")
     if len(events) > MAX_EVENTS_PER_APPEND:
         raise ValueError(f"at most {MAX_EVENTS_PER_APPEND} events per append")
     checked = [NewEvent(*validated_data(e.type, e.data)) for e in events]
-    request = request or fingerprint(checked, expected_version)
+    if idempotency_key is not None:
+        request = request or fingerprint(checked, expected_version)
     meta = (metadata or EventMetadata()).as_json(idempotency_key)
     try:
         row = await conn.fetchrow(

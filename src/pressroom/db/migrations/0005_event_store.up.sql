@@ -172,7 +172,7 @@ $$;
 -- the idempotency key is claimed first (a concurrent first attempt makes this wait for its
 -- outcome; a finished one is answered with its result), then the stream's version moves only
 -- if it is the expected one (NULL: any), the events go in without a position, the read model is
--- projected when asked, and the sequencer is woken at commit. Errors callers act on carry
+-- projected when asked. Errors callers act on carry
 -- their own SQLSTATE: PR409 a stale expected version (DETAIL: the actual version), PR422 an
 -- idempotency key reused for a different request.
 CREATE FUNCTION pressroom.append_events(
@@ -240,8 +240,9 @@ BEGIN
            SET first_version = reached - added + 1, last_version = reached
          WHERE key = idempotency_key;
     END IF;
-    -- Delivered at commit: the sequencer numbers the events once they are visible.
-    PERFORM pg_notify('pressroom_events', '');
+    -- No NOTIFY here: a notifying transaction holds a database-wide lock from its pre-commit to
+    -- its end, so every appender would commit one at a time (measured: 8 writers appended
+    -- 3,951 events/s with it, 8,968 without). The sequencer polls instead (docs/events.md).
     RETURN QUERY SELECT reached - added + 1, reached, false;
 END
 $$;
