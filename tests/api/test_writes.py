@@ -288,3 +288,15 @@ async def test_server_sent_events(
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+
+
+async def test_a_body_that_is_not_json_is_refused(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/articles",
+        content=b"{not json",
+        headers=_auth(tokens["write"], **{"Content-Type": "application/json"}),
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

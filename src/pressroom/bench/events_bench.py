@@ -36,6 +36,7 @@ from pressroom.config import Settings
 from pressroom.content.writes import publish_article
 from pressroom.db.targets import DatabaseTargets
 from pressroom.events.feed import feed_head
+from pressroom.events.replay import ReplayReport, replay
 from pressroom.events.sequencer import Sequencer, sequence_pending
 from pressroom.events.store import NewEvent, RecordedEvent, append, read_stream
 from pressroom.events.subscriptions import subscribe
@@ -74,6 +75,7 @@ class Results:
     stream_read_ms: dict[str, float] = field(default_factory=dict)
     lag_ms: list[float] = field(default_factory=list)
     lag_events: int = 0
+    replay: ReplayReport | None = None
 
     def rate(self, contender: str, clients: int, batch: int) -> float:
         return next(
@@ -296,6 +298,14 @@ async def _follow_lag(
     return load
 
 
+async def _replay(writer_url: str) -> ReplayReport:
+    conn = await asyncpg.connect(writer_url)
+    try:
+        return await replay(conn, apply=False)
+    finally:
+        await conn.close()
+
+
 # -- the run -------------------------------------------------------------------------------
 
 
@@ -350,9 +360,29 @@ def run_events_bench(settings: Settings, options: EventsBenchOptions, notify: No
         asyncio.run(_follow_lag(targets, streams, options.duration_s, results))
     )
     recorder.datastore.close()  # type: ignore[attr-defined]
+    notify("replaying the whole log (compare only)")
+    results.replay = asyncio.run(_replay(targets.writer))
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(render_events_report(results, options))
     return options.output
+
+
+def _replay_lines(report: ReplayReport | None) -> list[str]:
+    if report is None:
+        return []
+    rate = report.events / report.seconds if report.seconds else 0.0
+    return [
+        "## Replay",
+        "",
+        f"`pressroom events replay --check` over the whole bench log: {report.events:,} events "
+        f"folded into {report.articles:,} articles and compared with the live read model in "
+        f"{report.seconds:.1f} s ({rate:,.0f} events/s; the long bench streams above are in "
+        f"it); {'identical' if report.identical else 'DIFFERENT'}. At that rate 10,000,000 "
+        f"events replay in about {10_000_000 / rate / 60:.0f} minutes, without snapshots."
+        if rate
+        else "no events",
+        "",
+    ]
 
 
 def render_events_report(results: Results, options: EventsBenchOptions) -> str:
@@ -399,6 +429,7 @@ def render_events_report(results: Results, options: EventsBenchOptions) -> str:
         f"{results.lag_events:,} events: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
         f"max {max(results.lag_ms, default=float('nan')):.1f} ms.",
         "",
+        *_replay_lines(results.replay),
         "## Targets",
         "",
         "| target | measured | |",
