@@ -45,11 +45,6 @@ class FeedPage(BaseModel):
     next_after: int
 
 
-def _json(event: RecordedEvent) -> dict[str, Any]:
-    # Ids as strings, like everywhere else in the API: JavaScript numbers lose 64-bit integers.
-    return event.as_json() | {"stream_id": str(event.stream_id)}
-
-
 @router.get(
     "/articles/{article_id}/history",
     summary="An article's events, oldest first",
@@ -69,7 +64,7 @@ async def history(
         raise ArticleNotFoundError(f"no article with id {article_id}")
     page = events[:limit]
     more = page[-1].version if len(events) > limit else None
-    body = {"events": [_json(e) for e in page], "next_after_version": more}
+    body = {"events": [e.as_json() for e in page], "next_after_version": more}
     return json_response(request, body, NO_STORE)
 
 
@@ -89,14 +84,14 @@ async def feed(
     up to date. Every committed event appears exactly once, each article's in version order."""
     events = await read_feed(conn, after, limit)
     body = {
-        "events": [_json(e) for e in events],
+        "events": [e.as_json() for e in events],
         "next_after": events[-1].position if events else after,
     }
     return json_response(request, body, NO_STORE)
 
 
 def _sse(event: RecordedEvent) -> bytes:
-    data = orjson.dumps(_json(event), option=orjson.OPT_UTC_Z)
+    data = orjson.dumps(event.as_json(), option=orjson.OPT_UTC_Z)
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.position or 0, event.type.encode(), data)
 
 

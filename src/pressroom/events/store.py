@@ -88,7 +88,9 @@ class RecordedEvent:
     def as_json(self) -> dict[str, Any]:
         return {
             "position": self.position,
-            "stream_id": self.stream_id,
+            # A string, as every id pressroom shows: JSON readers with doubles (JavaScript, jq)
+            # would round a 64-bit integer.
+            "stream_id": str(self.stream_id),
             "version": self.version,
             "type": self.type,
             "data": self.data,
