@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 import pytest
 
-from pressroom.content.load import load_articles
 from pressroom.db.targets import DatabaseTargets
+from pressroom.ingest.merge import load_articles
 from pressroom.sample import generate_articles
 
 FEED_ORDER = "ORDER BY a.published_at DESC, a.id DESC"

@@ -24,6 +24,7 @@ ROUTES = {
     "/articles/{article_id}/restore",
     "/events",
     "/events/stream",
+    "/ingest",
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 import uvicorn
 
@@ -300,3 +301,28 @@ async def test_a_body_that_is_not_json_is_refused(
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_ingest_ndjson(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    lines = [orjson.dumps(draft(n)) for n in range(600, 605)] + [b"{broken", b""]
+    body = b"\n".join(lines)
+    denied = await client.post("/ingest", content=body)
+    assert denied.status_code == 401
+    response = await client.post(
+        "/ingest",
+        content=body,
+        params={"batch_size": 2},
+        headers=_auth(tokens["write"], **{"Content-Type": "application/x-ndjson"}),
+    )
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["read"], summary["inserted"], summary["rejected"]) == (6, 5, 1)
+    assert summary["rejects"][0]["line"] == 6
+    again = (await client.post("/ingest", content=body, headers=_auth(tokens["write"]))).json()
+    assert (again["inserted"], again["unchanged"]) == (0, 5)
+    history = (
+        await client.get(
+            f"/articles/{(await client.get('/articles')).json()['items'][0]['id']}/history"
+        )
+    ).json()
+    assert history["events"][0]["metadata"]["actor"].startswith("key:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import orjson
 import pytest
@@ -142,3 +143,25 @@ def test_events_follow_and_replay(corpus: DatabaseTargets, monkeypatch: pytest.M
     bad_name = runner.invoke(app, ["events", "follow", "--subscription", "Bad Name"])
     assert bad_name.exit_code == 1
     assert "subscription names" in bad_name.output
+
+
+def test_ingest_from_standard_input_and_dry_run(
+    database: DatabaseTargets, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database.writer)
+    monkeypatch.chdir(tmp_path)
+    lines = (
+        b"".join(orjson.dumps(a.to_json_dict()) + b"\n" for a in generate_articles(12, 3, 4))
+        + b"not json\n"
+    )
+    checked = runner.invoke(app, ["ingest", "-", "--dry-run", "--json"], input=lines)
+    assert checked.exit_code == 0, checked.output
+    assert orjson.loads(checked.stdout)["rejected"] == 1
+    loaded = runner.invoke(app, ["ingest", "-", "--json"], input=lines)
+    summary = orjson.loads(loaded.stdout)
+    assert (summary["read"], summary["inserted"], summary["rejected"]) == (13, 12, 1)
+    dead = (tmp_path / "ingest.rejects.jsonl").read_text()
+    assert '"line":13' in dead
+    missing = runner.invoke(app, ["ingest", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 1
+    assert "no such file" in missing.output

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from pressroom import __version__
-from pressroom.api import articles, directory, events, operations, search, writes
+from pressroom.api import articles, directory, events, ingest, operations, search, writes
 from pressroom.api.observe import RequestMetrics
 from pressroom.api.problems import install_problem_handlers
 from pressroom.config import Settings, load_settings
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, targets: DatabaseTargets | None
     app.include_router(articles.router)
     app.include_router(writes.router)
     app.include_router(events.router)
+    app.include_router(ingest.router)
     app.include_router(directory.router)
     app.include_router(search.router)
     app.include_router(operations.router)

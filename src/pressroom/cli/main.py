@@ -7,6 +7,7 @@ import typer
 from pressroom.cli import data_commands, search_commands, stack_commands
 from pressroom.cli.bench_commands import bench_app
 from pressroom.cli.event_commands import events_app
+from pressroom.cli.ingest_commands import ingest_command
 from pressroom.cli.key_commands import keys_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.command()(data_commands.sample)
 app.command()(data_commands.serve)
 app.command()(data_commands.config)
 app.command()(search_commands.search)
+app.command("ingest")(ingest_command)
 app.add_typer(events_app, name="events")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bench_app, name="bench")

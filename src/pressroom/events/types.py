@@ -214,7 +214,7 @@ def validated_data(event_type: str, data: object) -> tuple[EventType, dict[str, 
             {
                 "parameter": ".".join(str(p) for p in error["loc"]) or "data",
                 "in": "body",
-                "message": error["msg"],
+                "message": error["msg"].removeprefix("Value error, "),
             }
             for error in exc.errors(include_url=False, include_input=False)
         ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from pressroom.content.load import load_articles, upsert_sites
+from pressroom.ingest.merge import load_articles, upsert_sites
 from pressroom.sample.corpus import generate_articles, sample_sites
 
 Progress = Callable[[int, int], None]  # (done, total)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from pressroom.content.load import load_articles, upsert_sites
 from pressroom.content.urls import canonical_url
+from pressroom.ingest.merge import load_articles, upsert_sites
 from pressroom.sample import generate_articles, sample_sites
 
 COUNT = 600
