@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pressroom.errors import MissingBinariesError
-from pressroom.local.binaries import apt_install
+from pressroom.local.binaries import ensure_command
 
 # wrk calls done() once with the merged latency histogram; printing it as one JSON line gives
 # exact percentiles instead of wrk's rounded text.
@@ -59,18 +57,7 @@ class WrkResult:
 
 
 def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise MissingBinariesError(
-            "wrk is not installed: install the package wrk (apt-get install wrk)"
-        )
-    apt_install(["wrk"])
-    found = shutil.which("wrk")
-    if not found:
-        raise MissingBinariesError("installed wrk but cannot find it on PATH")
-    return found
+    return ensure_command("wrk", "wrk")
 
 
 def run_wrk(

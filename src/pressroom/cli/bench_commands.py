@@ -9,6 +9,7 @@ import typer
 
 from pressroom.bench.api_bench import BenchOptions, run_api_bench
 from pressroom.bench.events_bench import EventsBenchOptions, run_events_bench
+from pressroom.bench.ingest_bench import IngestBenchOptions, run_ingest_bench
 from pressroom.bench.search_bench import SearchBenchOptions, run_search_bench
 from pressroom.cli.common import console, settings, user_errors
 
@@ -63,4 +64,16 @@ def events(
     """Appends, stream reads and follow lag, against the eventsourcing library."""
     options = EventsBenchOptions(articles=articles, duration_s=duration, output=output)
     report = run_events_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
+    console.print(f"[green]report written to {report}[/green]")
+
+
+@bench_app.command("ingest")
+@user_errors
+def ingest(
+    articles: Annotated[int, typer.Option(min=1000, help="Sample articles to load.")] = 1_000_000,
+    output: Annotated[Path, typer.Option(help="Report file.")] = Path("bench/results/ingest.md"),
+) -> None:
+    """pressroom ingest against \\copy, INSERT loops and pgloader, with peak memory."""
+    options = IngestBenchOptions(articles=articles, output=output)
+    report = run_ingest_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
     console.print(f"[green]report written to {report}[/green]")

@@ -127,6 +127,22 @@ def _services_not_started() -> Iterator[None]:
         POLICY_RC_D.unlink(missing_ok=True)
 
 
+def ensure_command(command: str, package: str) -> str:
+    """The path of a command, installing its OS package first when running as root."""
+    found = shutil.which(command)
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise MissingBinariesError(
+            f"{command} is not installed: install the package {package} (apt-get install {package})"
+        )
+    apt_install([package])
+    found = shutil.which(command)
+    if not found:
+        raise MissingBinariesError(f"installed {package} but cannot find {command} on PATH")
+    return found
+
+
 def apt_install(packages: list[str]) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     CREATECLUSTER_CONF.parent.mkdir(parents=True, exist_ok=True)

@@ -102,7 +102,7 @@ CREATE TRIGGER articles_text_vectors
 -- The tag part follows article_tags, one article at a time (each UPDATE pruned to one partition).
 -- A bulk loader that writes the right tag_vector along with its articles says so with
 -- SET LOCAL pressroom.tag_vectors_written = on, and this trigger leaves its rows alone: checking
--- them would cost an extra lookup per article for nothing (tests/content/test_load.py checks
+-- them would cost an extra lookup per article for nothing (tests/ingest/test_merge.py checks
 -- that the loader's vectors are the ones this function would write).
 CREATE FUNCTION pressroom.refresh_article_tag_vectors() RETURNS trigger
     LANGUAGE plpgsql
