@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ import asyncpg
 import orjson
 import pytest
 
-from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.pipeline import DeadLetters, IngestOptions, IngestSummary, ingest
 from pressroom.ingest.readers import Format, detect_format, open_input, read_records
 
@@ -21,12 +19,8 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-async def conn(database: DatabaseTargets) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(database.writer)
-    try:
-        yield connection
-    finally:
-        await connection.close()
+def conn(writer: asyncpg.Connection) -> asyncpg.Connection:
+    return writer
 
 
 async def _ingest(

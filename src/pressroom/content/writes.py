@@ -83,6 +83,16 @@ SELECT a.version, a.canonical_url AS url, a.title, a.summary, a.body, a.language
 """
 
 
+async def _earlier(
+    conn: asyncpg.Connection, idempotency_key: str | None, request: bytes
+) -> WriteResult | None:
+    """The first attempt's result when this request is a retry under the same key."""
+    if idempotency_key is None:
+        return None
+    earlier = await idempotent_result(conn, idempotency_key, request)
+    return WriteResult.appended(earlier) if earlier is not None else None
+
+
 def request_fingerprint(command: str, article_id: int | None, payload: object) -> bytes:
     body = orjson.dumps([command, article_id, payload], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(body).digest()
@@ -98,10 +108,8 @@ async def publish_article(
     """A new article; its id comes from its publication time and URL."""
     _, published = validated_data(EventType.PUBLISHED, data)
     request = request_fingerprint("publish", None, published)
-    if idempotency_key is not None:
-        earlier = await idempotent_result(conn, idempotency_key, request)
-        if earlier is not None:
-            return WriteResult.appended(earlier)
+    if earlier := await _earlier(conn, idempotency_key, request):
+        return earlier
     site, url = published["site"], published["url"]
     existing = await conn.fetchval(FIND_BY_URL, site, url)
     if existing is not None:
@@ -174,39 +182,21 @@ async def revise_article(
     revised = validated_data(EventType.REVISED, fields)[1] if fields else {}
     wanted = validated_data(EventType.TAGGED, {"tags": tags})[1]["tags"] if tags else []
     request = request_fingerprint("revise", article_id, [revised, tags, expected_version])
-    if idempotency_key is not None:
-        earlier = await idempotent_result(conn, idempotency_key, request)
-        if earlier is not None:
-            return WriteResult.appended(earlier)
-    for _ in range(3 if expected_version is None else 1):
+    if earlier := await _earlier(conn, idempotency_key, request):
+        return earlier
+    # Without an expectation the caller wants the change made on top of whatever wins a race:
+    # a conflict means computing it again against the newer version, a few times at most.
+    attempts = 3 if expected_version is None else 1
+    for attempt in range(attempts):
         try:
             return await _revise(
-                conn,
-                article_id,
-                revised,
-                tags,
-                wanted,
-                expected_version,
-                metadata,
-                idempotency_key,
-                request,
-            )
+                conn, article_id, revised, tags, wanted, expected_version, metadata,
+                idempotency_key, request,
+            )  # fmt: skip
         except ConcurrencyError:
-            # Without an expectation the caller wants the change made on top of whatever
-            # won the race: compute it again against the newer version.
-            if expected_version is not None:
+            if attempt == attempts - 1:
                 raise
-    return await _revise(
-        conn,
-        article_id,
-        revised,
-        tags,
-        wanted,
-        expected_version,
-        metadata,
-        idempotency_key,
-        request,
-    )
+    raise AssertionError("unreachable")
 
 
 async def _revise(
@@ -255,10 +245,8 @@ async def retract_article(
 ) -> WriteResult:
     """Take the article out of every read; its events stay, and it can be restored."""
     request = request_fingerprint("retract", article_id, [reason, expected_version])
-    if idempotency_key is not None:
-        earlier = await idempotent_result(conn, idempotency_key, request)
-        if earlier is not None:
-            return WriteResult.appended(earlier)
+    if earlier := await _earlier(conn, idempotency_key, request):
+        return earlier
     current = await _current(conn, article_id)
     result = await append(
         conn,
@@ -282,10 +270,8 @@ async def restore_article(
     idempotency_key: str | None = None,
 ) -> WriteResult:
     request = request_fingerprint("restore", article_id, [reason, expected_version])
-    if idempotency_key is not None:
-        earlier = await idempotent_result(conn, idempotency_key, request)
-        if earlier is not None:
-            return WriteResult.appended(earlier)
+    if earlier := await _earlier(conn, idempotency_key, request):
+        return earlier
     version = await stream_version(conn, article_id)
     if not version:
         raise ArticleNotFoundError(f"no article with id {article_id}")

@@ -82,6 +82,8 @@ STAGING_COLUMNS = (
 )  # fmt: skip
 
 PUBLISHED_AT = STAGING_COLUMNS.index("published_at")
+LINE, SITE, URL = (STAGING_COLUMNS.index(c) for c in ("line", "site", "canonical_url"))
+SOURCE_HASH = STAGING_COLUMNS.index("source_hash")
 
 CREATE_STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS load_articles (
@@ -256,6 +258,17 @@ SELECT count(*)
                                        NULL, NULL, true)
 """
 
+# Lines whose source sent exactly what it sent last time, found from the keys alone: a re-crawl
+# that is all repeats never ships its bodies to the server (measured: re-ingesting 200,000
+# unchanged articles took half as long as loading them while the bodies were still staged).
+REPEATS = """
+SELECT l.line
+  FROM unnest($1::text[], $2::text[], $3::bytea[], $4::integer[]) AS l(site, url, digest, line)
+  JOIN pressroom.sites s ON s.domain = l.site
+  JOIN pressroom.article_urls u ON u.site_id = s.id AND u.canonical_url = l.url
+ WHERE u.source_hash = l.digest
+"""
+
 # Remembered for the next crawl: what each source sent this time.
 REMEMBER_SOURCES = """
 UPDATE pressroom.article_urls u
@@ -344,12 +357,17 @@ class Merger:
         await ensure_months(self.conn, needed, self.months)
 
     async def merge(self, rows: list[tuple[object, ...]]) -> BatchCounts:
-        """Merge staging rows (from `staging_row`) inside the caller's transaction."""
+        """Merge staging rows (from `staging_row`) inside the caller's transaction. Whatever
+        is neither inserted nor revised is unchanged: a repeat, a line superseded by a later
+        one in the batch, a retracted article, or a change that changes nothing."""
         conn = self.conn
+        counts = BatchCounts(unchanged=len(rows))
+        rows = await self._without_repeats(rows)
+        if not rows:
+            return counts
         await conn.copy_records_to_table("load_articles", records=rows, columns=STAGING_COLUMNS)
-        counts = BatchCounts()
-        counts.unchanged += _count(await conn.execute(DROP_SUPERSEDED))
-        counts.unchanged += _count(await conn.execute(DROP_RETRACTED))
+        await conn.execute(DROP_SUPERSEDED)
+        await conn.execute(DROP_RETRACTED)
         await conn.execute(INSERT_MISSING_SITES)
         while await conn.execute(RESOLVE_ID_COLLISIONS) != "UPDATE 0":
             pass
@@ -361,13 +379,25 @@ class Merger:
         await conn.execute("SET LOCAL pressroom.tag_vectors_written = off")
         counts.revised = await conn.fetchval(APPEND_CHANGES, self.metadata)
         await conn.execute(REMEMBER_SOURCES)
-        counts.unchanged += len(rows) - counts.unchanged - counts.inserted - counts.revised
+        counts.unchanged -= counts.inserted + counts.revised
         await conn.execute("TRUNCATE load_articles")
         return counts
 
-
-def _count(status: str) -> int:
-    return int(status.rsplit(" ", 1)[-1])
+    async def _without_repeats(self, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        keyed = [row for row in rows if row[SOURCE_HASH] is not None]
+        if not keyed:
+            return rows
+        repeats = {
+            record[0]
+            for record in await self.conn.fetch(
+                REPEATS,
+                [row[SITE] for row in keyed],
+                [row[URL] for row in keyed],
+                [row[SOURCE_HASH] for row in keyed],
+                [row[LINE] for row in keyed],
+            )
+        }
+        return [row for row in rows if row[LINE] not in repeats]
 
 
 async def load_articles(
