@@ -6,6 +6,10 @@ import asyncio
 
 import asyncpg
 
+from pressroom.bench.events_bench import EventsBenchOptions, Throughput, render_events_report
+from pressroom.bench.events_bench import Results as EventsResults
+from pressroom.bench.ingest_bench import IngestBenchOptions, Load, render_ingest_report
+from pressroom.bench.ingest_bench import Results as IngestResults
 from pressroom.bench.report import Measurement, ScenarioResult, render_api_report
 from pressroom.bench.serialization import SerialisationResult, compare_serialisation
 from pressroom.bench.servers import uvicorn_server
@@ -73,3 +77,35 @@ def test_report_states_each_target_honestly(stack: Settings) -> None:
     assert "| GET /articles/{id} ≥ 20× the seed's pool-per-request service | 100× | met |" in report
     assert "worst 6.0× | **not met** |" in report
     assert "| 150 MB | met |" in report
+
+
+def test_the_ingest_report_states_each_target_against_copy() -> None:
+    results = IngestResults(jsonl_bytes=2**30)
+    for name, seconds, rss in (
+        ("copy", 10.0, None),
+        ("row_loop", 30.0, None),
+        ("multi_row", 15.0, None),
+        ("pgloader", 60.0, None),
+        ("ingest", 20.0, 150.0),
+        ("reingest", 5.0, 150.0),
+    ):
+        results.loads.append(Load(name, name, 1000, seconds, rss))
+    report = render_ingest_report(results, IngestBenchOptions(articles=1000))
+    assert "| `pressroom ingest` ≥ 0.6× `\\copy` | 0.50× | **not met** |" in report
+    assert "| re-ingesting the same file ≥ 2× faster than the first load | 4.0× | met |" in report
+    assert "150 MB | met |" in report
+
+
+def test_the_events_report_compares_like_with_like() -> None:
+    results = EventsResults(lag_ms=[10.0] * 98 + [200.0] * 2, lag_events=100)
+    for contender, rate in (
+        ("eventsourcing", 1000),
+        ("pressroom log", 4000),
+        ("pressroom write path", 500),
+    ):
+        for clients in (1, 8):
+            for batch in (1, 10):
+                results.throughput.append(Throughput(contender, clients, batch, rate, 1.0))
+    report = render_events_report(results, EventsBenchOptions())
+    assert "≥ 3× eventsourcing (log) | 4.0× | met |" in report
+    assert "follow lag p99 < 100 ms under that load | 200.0 ms | **not met** |" in report
