@@ -248,16 +248,11 @@ async def retract_article(
     if earlier := await _earlier(conn, idempotency_key, request):
         return earlier
     current = await _current(conn, article_id)
-    result = await append(
-        conn,
-        article_id,
-        [NewEvent(EventType.RETRACTED, {"reason": reason})],
-        expected_version=current["version"] if expected_version is None else expected_version,
-        metadata=metadata,
-        idempotency_key=idempotency_key,
-        request=request,
+    version = current["version"] if expected_version is None else expected_version
+    retracted = NewEvent(EventType.RETRACTED, {"reason": reason})
+    return await _append_one(
+        conn, article_id, retracted, version, metadata, idempotency_key, request
     )
-    return WriteResult.appended(result)
 
 
 async def restore_article(
@@ -277,11 +272,27 @@ async def restore_article(
         raise ArticleNotFoundError(f"no article with id {article_id}")
     if await conn.fetchrow(CURRENT, article_id) is not None:
         raise ArticleNotRetractedError(f"article {article_id} is not retracted")
+    version = version if expected_version is None else expected_version
+    restored = NewEvent(EventType.RESTORED, {"reason": reason})
+    return await _append_one(
+        conn, article_id, restored, version, metadata, idempotency_key, request
+    )
+
+
+async def _append_one(
+    conn: asyncpg.Connection,
+    article_id: int,
+    event: NewEvent,
+    expected_version: int,
+    metadata: EventMetadata | None,
+    idempotency_key: str | None,
+    request: bytes,
+) -> WriteResult:
     result = await append(
         conn,
         article_id,
-        [NewEvent(EventType.RESTORED, {"reason": reason})],
-        expected_version=version if expected_version is None else expected_version,
+        [event],
+        expected_version=expected_version,
         metadata=metadata,
         idempotency_key=idempotency_key,
         request=request,
