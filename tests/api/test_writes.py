@@ -326,3 +326,27 @@ async def test_ingest_ndjson(client: httpx.AsyncClient, tokens: dict[str, str]) 
         )
     ).json()
     assert history["events"][0]["metadata"]["actor"].startswith("key:")
+
+
+async def test_a_retried_conditional_write_gets_its_first_result(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    article = (await _publish(client, tokens["write"], 700)).json()
+    path = f"/articles/{article['id']}"
+    etag = (await client.get(path)).headers["etag"]
+    headers = _auth(tokens["write"], **{"If-Match": etag, "Idempotency-Key": "patch-700"})
+    first = await client.patch(path, json={"title": "Once"}, headers=headers)
+    retry = await client.patch(path, json={"title": "Once"}, headers=headers)
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert retry.headers["idempotent-replayed"] == "true"
+    gone = _auth(tokens["write"], **{"Idempotency-Key": "delete-700"})
+    assert (await client.delete(path, headers=gone)).status_code == 204
+    again = await client.delete(path, headers=gone)
+    assert again.status_code == 204
+    assert again.headers["idempotent-replayed"] == "true"
+    history = (await client.get(f"{path}/history")).json()["events"]
+    assert [e["type"] for e in history] == [
+        "article.published",
+        "article.revised",
+        "article.retracted",
+    ]

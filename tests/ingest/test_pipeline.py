@@ -204,3 +204,33 @@ async def test_a_dry_run_writes_nothing(conn: asyncpg.Connection) -> None:
     summary = await _ingest(conn, _jsonl(_story(500), b"oops"), dry_run=True)
     assert (summary.read, summary.rejected, summary.inserted) == (2, 1, 0)
     assert await conn.fetchval("SELECT count(*) FROM pressroom.events") == before
+
+
+def _minified_feed(*numbers: int) -> bytes:
+    items = "".join(
+        f"<item><title>Item {n}</title><link>https://mini.example/{n}</link>"
+        f"<pubDate>Fri, 20 Nov 2026 08:{n:02d}:00 GMT</pubDate></item>"
+        for n in numbers
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+
+
+async def test_a_minified_feed_keeps_every_item(conn: asyncpg.Connection) -> None:
+    first = await _ingest(conn, _minified_feed(1, 2, 3), batch_size=2)
+    assert first.inserted == 3
+    # One old item and two new ones, all on line 1: the new ones are not taken for repeats.
+    again = await _ingest(conn, _minified_feed(3, 4, 5))
+    assert (again.inserted, again.unchanged) == (2, 1)
+
+
+async def test_a_later_repeat_beats_an_earlier_change(conn: asyncpg.Connection) -> None:
+    await _ingest(conn, _jsonl(_story(410)))
+    summary = await _ingest(conn, _jsonl(_story(410, title="Briefly different"), _story(410)))
+    assert (summary.revised, summary.unchanged) == (0, 2)
+    assert (await _article(conn, "https://wire.example/story/410"))["title"] == "Wire story 410"
+
+
+async def test_nul_in_metadata_is_one_reject_not_a_failed_batch(conn: asyncpg.Connection) -> None:
+    summary = await _ingest(conn, _jsonl(_story(420, metadata={"k": "a\u0000b"}), _story(421)))
+    assert (summary.inserted, summary.rejected) == (1, 1)
+    assert summary.rejects[0]["reason"] == "metadata: must not contain NUL characters"

@@ -83,7 +83,7 @@ async def _checkpoint_line(url: str) -> int:
     try:
         return int(
             await conn.fetchval(
-                "SELECT coalesce(max(last_line), 0) FROM pressroom.ingest_checkpoints"
+                "SELECT coalesce(max(last_record), 0) FROM pressroom.ingest_checkpoints"
             )
         )
     finally:
@@ -115,7 +115,7 @@ def test_killed_and_resumed_equals_one_clean_run(
         kills += 1
     resumed = _summary(_ingest_process(database.writer, crawl, rejects))
     assert kills == 2
-    assert int(resumed["resumed_after_line"]) >= 900  # type: ignore[call-overload]
+    assert int(resumed["resumed_after"]) >= 900  # type: ignore[call-overload]
     for name in ("read", "inserted", "revised", "unchanged", "rejected"):
         assert resumed[name] == clean[name], name
     assert clean["read"] == ARTICLES + ARTICLES // BAD_EVERY

@@ -3,6 +3,7 @@ as Server-Sent Events."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from pressroom.events.store import RecordedEvent, read_stream
 router = APIRouter(tags=["events"])
 
 MAX_PAGE = 1000
+POSITION = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a bigint
 HEARTBEAT_S = 15.0
 
 
@@ -102,7 +104,9 @@ def _sse(event: RecordedEvent) -> bytes:
 )
 async def stream(
     request: Request,
-    from_: Annotated[int, Query(alias="from", ge=0, description="Start after this position.")] = 0,
+    from_: Annotated[
+        int, Query(alias="from", ge=0, lt=2**63, description="Start after this position.")
+    ] = 0,
     last_event_id: Annotated[
         str | None, Header(max_length=30, description="Set by EventSource when it reconnects.")
     ] = None,
@@ -110,7 +114,7 @@ async def stream(
     """Each event's SSE `id` is its position: a reconnecting EventSource resumes after the
     last one it saw. Delivery is at least once; use the position to drop duplicates. A
     comment line every 15 s keeps proxies from closing an idle stream."""
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else from_
+    start = int(last_event_id) if last_event_id and POSITION.fullmatch(last_event_id) else from_
     database: Database = request.app.state.database
     signal: FeedSignal = request.app.state.feed_signal
 

@@ -24,7 +24,7 @@ class IngestResult(BaseModel):
     revised: int
     unchanged: int
     rejected: int
-    resumed_after_line: int
+    resumed_after: int
     rejects: list[dict[str, Any]]
 
 

@@ -23,6 +23,8 @@ from pressroom.content.writes import (
     ArticleNotFoundError,
     WriteResult,
     publish_article,
+    replayed_result,
+    request_fingerprint,
     restore_article,
     retract_article,
     revise_article,
@@ -195,6 +197,11 @@ async def revise(
 ) -> Response:
     fields = changes.model_dump(exclude_unset=True)
     tags = fields.pop("tags", None)
+    # A retry is recognised before If-Match is checked: after the first attempt the ETag it
+    # names is stale by design, and the retry must get the first result, not 412.
+    identity = request_fingerprint("patch", article_id, [fields, tags, if_match])
+    if replayed := await replayed_result(conn, idempotency_key, identity):
+        return await _article_response(request, conn, replayed)
     result = await revise_article(
         conn,
         article_id,
@@ -203,6 +210,7 @@ async def revise(
         expected_version=await _expected_version(conn, article_id, if_match),
         metadata=_metadata(key, correlation_id),
         idempotency_key=idempotency_key,
+        request=identity,
     )
     return await _article_response(request, conn, result)
 
@@ -224,13 +232,15 @@ async def retract(
 ) -> Response:
     """The article leaves every list, search and lookup; its history stays, and
     POST /articles/{id}/restore brings it back."""
-    result = await retract_article(
+    identity = request_fingerprint("delete", article_id, [reason, if_match])
+    result = await replayed_result(conn, idempotency_key, identity) or await retract_article(
         conn,
         article_id,
         reason=reason,
         expected_version=await _expected_version(conn, article_id, if_match),
         metadata=_metadata(key, correlation_id),
         idempotency_key=idempotency_key,
+        request=identity,
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     return Response(status_code=204, headers=headers)

@@ -126,7 +126,7 @@ def _print(summary: IngestSummary, dead: Path, dry_run: bool) -> None:
     if dry_run:
         line = f"{verb} {summary.read:,}: {summary.read - summary.rejected:,} valid, {summary.rejected:,} rejected"
     console.print(line, highlight=False)
-    if summary.resumed_after_line:
-        console.print(f"resumed after line {summary.resumed_after_line:,} of an interrupted run")
+    if summary.resumed_after:
+        console.print(f"resumed after record {summary.resumed_after:,} of an interrupted run")
     if summary.rejected:
         console.print(f"rejects, with their line and reason: {dead}", highlight=False)

@@ -83,7 +83,7 @@ SELECT a.version, a.canonical_url AS url, a.title, a.summary, a.body, a.language
 """
 
 
-async def _earlier(
+async def replayed_result(
     conn: asyncpg.Connection, idempotency_key: str | None, request: bytes
 ) -> WriteResult | None:
     """The first attempt's result when this request is a retry under the same key."""
@@ -108,7 +108,7 @@ async def publish_article(
     """A new article; its id comes from its publication time and URL."""
     _, published = validated_data(EventType.PUBLISHED, data)
     request = request_fingerprint("publish", None, published)
-    if earlier := await _earlier(conn, idempotency_key, request):
+    if earlier := await replayed_result(conn, idempotency_key, request):
         return earlier
     site, url = published["site"], published["url"]
     existing = await conn.fetchval(FIND_BY_URL, site, url)
@@ -176,13 +176,18 @@ async def revise_article(
     expected_version: int | None = None,
     metadata: EventMetadata | None = None,
     idempotency_key: str | None = None,
+    request: bytes | None = None,
 ) -> WriteResult:
     """Change fields and/or replace the tag set. With expected_version, a stale version is a
-    ConcurrencyError; without, the change applies to whatever the article is now."""
+    ConcurrencyError; without, the change applies to whatever the article is now. `request`
+    identifies the request for idempotency when the caller knows it better (the HTTP route
+    uses its If-Match header rather than the version it resolves to)."""
     revised = validated_data(EventType.REVISED, fields)[1] if fields else {}
     wanted = validated_data(EventType.TAGGED, {"tags": tags})[1]["tags"] if tags else []
-    request = request_fingerprint("revise", article_id, [revised, tags, expected_version])
-    if earlier := await _earlier(conn, idempotency_key, request):
+    request = request or request_fingerprint(
+        "revise", article_id, [revised, tags, expected_version]
+    )
+    if earlier := await replayed_result(conn, idempotency_key, request):
         return earlier
     # Without an expectation the caller wants the change made on top of whatever wins a race:
     # a conflict means computing it again against the newer version, a few times at most.
@@ -242,10 +247,11 @@ async def retract_article(
     expected_version: int | None = None,
     metadata: EventMetadata | None = None,
     idempotency_key: str | None = None,
+    request: bytes | None = None,
 ) -> WriteResult:
     """Take the article out of every read; its events stay, and it can be restored."""
-    request = request_fingerprint("retract", article_id, [reason, expected_version])
-    if earlier := await _earlier(conn, idempotency_key, request):
+    request = request or request_fingerprint("retract", article_id, [reason, expected_version])
+    if earlier := await replayed_result(conn, idempotency_key, request):
         return earlier
     current = await _current(conn, article_id)
     version = current["version"] if expected_version is None else expected_version
@@ -265,7 +271,7 @@ async def restore_article(
     idempotency_key: str | None = None,
 ) -> WriteResult:
     request = request_fingerprint("restore", article_id, [reason, expected_version])
-    if earlier := await _earlier(conn, idempotency_key, request):
+    if earlier := await replayed_result(conn, idempotency_key, request):
         return earlier
     version = await stream_version(conn, article_id)
     if not version:

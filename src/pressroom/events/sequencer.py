@@ -84,6 +84,20 @@ class Sequencer:
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=2)
 
+    async def _upkeep(self, conn: asyncpg.Connection) -> float:
+        """Create next months' event partitions; seconds until the next try. Creating one
+        locks the default partition exclusively, which may have to wait for a long reader:
+        the wait is capped, so numbering the feed never stalls behind it, and it is tried
+        again in a minute."""
+        try:
+            async with conn.transaction():
+                await conn.execute("SET LOCAL lock_timeout = '200ms'")
+                await ensure_event_months(conn)
+        except asyncpg.LockNotAvailableError:
+            log.warning("event partitions not created: the default partition is busy")
+            return 60.0
+        return 3600.0
+
     async def _lead(self, conn: asyncpg.Connection) -> None:
         # Another process leads while its connection lives; ask again now and then.
         while not await conn.fetchval(TRY_LEAD):  # noqa: ASYNC110
@@ -92,8 +106,7 @@ class Sequencer:
         next_upkeep = 0.0
         while True:
             if time.monotonic() >= next_upkeep:
-                await ensure_event_months(conn)
-                next_upkeep = time.monotonic() + 3600
+                next_upkeep = time.monotonic() + await self._upkeep(conn)
             # Straight on while there is work; a pause only once a round found nothing.
             if not await sequence_pending(conn):
                 await asyncio.sleep(self.poll_s)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -55,6 +56,13 @@ class InvalidEventError(PressroomError):
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _json_text(value: dict[str, Any]) -> dict[str, Any]:
+    # PostgreSQL's jsonb cannot hold \u0000; refused here, it is the record's fault alone.
+    if b"\\u0000" in orjson.dumps(value):
         raise ValueError("must not contain NUL characters")
     return value
 
@@ -137,7 +145,7 @@ class Published(EventData):
     author: Author | None = None
     published_at: Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_publication_time)]
     tags: Tags = []
-    metadata: dict[str, Any] = {}
+    metadata: Annotated[dict[str, Any], AfterValidator(_json_text)] = {}
 
     @model_validator(mode="after")
     def _site_from_url(self) -> Published:
@@ -163,7 +171,7 @@ class Revised(EventData):
     body: Body | None = None
     language: Language | None = None
     author: Author | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: Annotated[dict[str, Any], AfterValidator(_json_text)] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Revised:

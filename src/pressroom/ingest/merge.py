@@ -99,14 +99,6 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
 ON CONFLICT (domain) DO NOTHING
 """
 
-# The same URL twice in one batch: the later line is the newer crawl, and the earlier ones are
-# repeats of nothing the batch will keep.
-DROP_SUPERSEDED = """
-DELETE FROM load_articles l
- USING load_articles later
- WHERE later.site = l.site AND later.canonical_url = l.canonical_url AND later.line > l.line
-"""
-
 # A URL nobody claims whose id is the stream of an article with that very URL: it was retracted,
 # and a crawler sending it again does not bring it back (an editor restores it, if anyone).
 DROP_RETRACTED = """
@@ -122,7 +114,7 @@ DELETE FROM load_articles l
 # Sites that articles name but the site list did not: named after their domain.
 INSERT_MISSING_SITES = """
 INSERT INTO pressroom.sites (domain, name, language)
-SELECT DISTINCT ON (site) site, site, language FROM load_articles
+SELECT DISTINCT ON (site) site, left(site, 200), language FROM load_articles
 ORDER BY site
 ON CONFLICT (domain) DO NOTHING
 """
@@ -284,7 +276,8 @@ def staging_row(article: ArticleInput, line: int) -> tuple[object, ...]:
     url = canonical_url(article.url)
     published_at = to_milliseconds(article.published_at)
     return (
-        getattr(article, "line", line),
+        # The record's place in its input: which of two lines for one URL is the later.
+        getattr(article, "position", line),
         make_article_id(published_at, url_discriminator(article.site, url)),
         article.site,
         url,
@@ -366,7 +359,6 @@ class Merger:
         if not rows:
             return counts
         await conn.copy_records_to_table("load_articles", records=rows, columns=STAGING_COLUMNS)
-        await conn.execute(DROP_SUPERSEDED)
         await conn.execute(DROP_RETRACTED)
         await conn.execute(INSERT_MISSING_SITES)
         while await conn.execute(RESOLVE_ID_COLLISIONS) != "UPDATE 0":
@@ -384,6 +376,10 @@ class Merger:
         return counts
 
     async def _without_repeats(self, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        # The same URL twice in one batch: the later record is the newer crawl, whether or not
+        # it repeats what is stored (so this comes before the repeat check).
+        latest = {(row[SITE], row[URL]): row for row in rows}
+        rows = [row for row in rows if latest[(row[SITE], row[URL])] is row]
         keyed = [row for row in rows if row[SOURCE_HASH] is not None]
         if not keyed:
             return rows

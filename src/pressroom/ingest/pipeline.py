@@ -15,14 +15,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 import asyncpg
 import orjson
 
-from pressroom.ingest.merge import Merger, staging_row
+from pressroom.ingest.merge import BatchCounts, Merger, staging_row
 from pressroom.ingest.readers import RawRecord
 from pressroom.ingest.records import IngestRow, Rejected, to_row
 
@@ -30,13 +30,14 @@ DEFAULT_BATCH = 5_000
 # A batch also ends at this many bytes of article text, so memory stays bounded when bodies
 # are large (5,000 bodies of 4 MiB would otherwise be 20 GB).
 BATCH_BYTES = 32 * 1024 * 1024
-REJECTS_KEPT = 1_000  # reasons a summary carries for callers without a dead-letter file
+REJECTS_KEPT = 1_000
+RACE_RETRIES = 3  # reasons a summary carries for callers without a dead-letter file
 
-CHECKPOINT = "SELECT last_line, counts FROM pressroom.ingest_checkpoints WHERE source = $1"
+CHECKPOINT = "SELECT last_record, counts FROM pressroom.ingest_checkpoints WHERE source = $1"
 SAVE_CHECKPOINT = """
-INSERT INTO pressroom.ingest_checkpoints (source, last_line, counts) VALUES ($1, $2, $3::jsonb)
+INSERT INTO pressroom.ingest_checkpoints (source, last_record, counts) VALUES ($1, $2, $3::jsonb)
 ON CONFLICT (source) DO UPDATE
-   SET last_line = EXCLUDED.last_line, counts = EXCLUDED.counts, updated_at = now()
+   SET last_record = EXCLUDED.last_record, counts = EXCLUDED.counts, updated_at = now()
 """
 FORGET_CHECKPOINT = "DELETE FROM pressroom.ingest_checkpoints WHERE source = $1"
 
@@ -48,7 +49,9 @@ class IngestSummary:
     revised: int = 0
     unchanged: int = 0
     rejected: int = 0
-    resumed_after_line: int = 0  # an earlier run had committed everything up to this line
+    # An earlier run had committed the input's records up to this one (1-based, in input order;
+    # not a line number: a minified feed holds many records on one line).
+    resumed_after: int = 0
     rejects: list[dict[str, Any]] = field(default_factory=list)  # the first few, for callers
 
     def counts(self) -> dict[str, int]:
@@ -71,22 +74,34 @@ class DeadLetters:
         self.path = path
         self._file: IO[bytes] | None = None
 
-    def open(self, resume_after_line: int) -> None:
+    def open(self, resume_after: int) -> None:
         """Start the file, or, when resuming, keep only the rejects of committed batches: those
         after the checkpoint are written again as their batch is redone."""
-        kept = b""
-        if resume_after_line and self.path.exists():
-            with self.path.open("rb") as existing:
-                kept = b"".join(
-                    line for line in existing if orjson.loads(line)["line"] <= resume_after_line
-                )
-        self._file = self.path.open("wb")
-        self._file.write(kept)
+        if resume_after and self.path.exists():
+            # Rewritten beside the file and renamed over it, so a kill during the rewrite
+            # leaves the old file whole; a line torn by the kill that ended the last run is
+            # dropped (its batch did not commit).
+            partial = self.path.with_name(self.path.name + ".partial")
+            with self.path.open("rb") as existing, partial.open("wb") as kept:
+                for line in existing:
+                    if line.endswith(b"\n") and _entry_position(line) <= resume_after:
+                        kept.write(line)
+                kept.flush()
+                os.fsync(kept.fileno())
+            partial.replace(self.path)
+            self._file = self.path.open("ab")
+        else:
+            self._file = self.path.open("wb")
 
     def write(self, rejects: list[Rejected]) -> None:
         assert self._file is not None
         for reject in rejects:
-            entry = {"line": reject.line, "reason": reject.reason, "record": reject.raw}
+            entry = {
+                "line": reject.line,
+                "position": reject.position,
+                "reason": reject.reason,
+                "record": reject.raw,
+            }
             self._file.write(orjson.dumps(entry) + b"\n")
         # On disk before the batch commits: a committed batch's rejects are never lost.
         self._file.flush()
@@ -95,6 +110,13 @@ class DeadLetters:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+
+def _entry_position(line: bytes) -> int:
+    try:
+        return int(orjson.loads(line)["position"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return 2**62  # unreadable: treated as after the checkpoint, so dropped
 
 
 def file_source(path: Path) -> str:
@@ -136,14 +158,14 @@ async def ingest(
         if saved is not None:
             for name, value in orjson.loads(saved["counts"]).items():
                 setattr(summary, name, value)
-            summary.resumed_after_line = saved["last_line"]
+            summary.resumed_after = saved["last_record"]
     if dead_letters is not None:
-        dead_letters.open(summary.resumed_after_line)
+        dead_letters.open(summary.resumed_after)
     merger = Merger(conn, options.actor)
     rows: list[IngestRow] = []
     rejects: list[Rejected] = []
     size = 0
-    last_line = summary.resumed_after_line
+    position = last_position = summary.resumed_after
 
     async def flush() -> None:
         nonlocal rows, rejects, size
@@ -158,23 +180,26 @@ async def ingest(
         if options.dry_run:
             summary.unchanged += len(rows)  # nothing written: "would be merged"
         else:
-            await _merge(conn, merger, rows, summary, options.source, last_line)
+            await _merge(conn, merger, rows, summary, options.source, last_position)
         rows, rejects, size = [], [], 0
         if on_progress is not None:
             on_progress(summary)
 
     stream = records if isinstance(records, AsyncIterator) else _aiter(records)
     try:
+        skipped = 0
         async for record in stream:
-            if record.line <= summary.resumed_after_line:
+            if skipped < summary.resumed_after:
+                skipped += 1
                 continue
-            outcome = to_row(record)
+            position += 1
+            outcome = replace(to_row(record), position=position)
             if isinstance(outcome, Rejected):
                 rejects.append(outcome)
             else:
                 rows.append(outcome)
                 size += len(outcome.body) + len(outcome.summary) + len(outcome.title)
-            last_line = record.line
+            last_position = position
             if len(rows) + len(rejects) >= options.batch_size or size >= BATCH_BYTES:
                 await flush()
         if rows or rejects:
@@ -193,18 +218,30 @@ async def _merge(
     rows: list[IngestRow],
     summary: IngestSummary,
     source: str | None,
-    last_line: int,
+    last_position: int,
 ) -> None:
-    staged = [staging_row(row, row.line) for row in rows]
+    staged = [staging_row(row, row.position) for row in rows]
     if staged:
         await merger.ensure_partitions(staged)
-    async with conn.transaction():
-        counts = await merger.merge(staged) if staged else None
-        if counts is not None:
-            summary.inserted += counts.inserted
-            summary.revised += counts.revised
-            summary.unchanged += counts.unchanged
-        if source is not None:
-            await conn.execute(
-                SAVE_CHECKPOINT, source, last_line, orjson.dumps(summary.counts()).decode()
-            )
+    for attempt in range(RACE_RETRIES + 1):
+        try:
+            async with conn.transaction():
+                counts = await merger.merge(staged) if staged else BatchCounts()
+                totals = summary.counts() | {
+                    "inserted": summary.inserted + counts.inserted,
+                    "revised": summary.revised + counts.revised,
+                    "unchanged": summary.unchanged + counts.unchanged,
+                }
+                if source is not None:
+                    await conn.execute(
+                        SAVE_CHECKPOINT, source, last_position, orjson.dumps(totals).decode()
+                    )
+        except asyncpg.UniqueViolationError:
+            # Another writer added one of these URLs (or its id) between our check and our
+            # insert. Merging is idempotent: the batch again, in a new transaction, sees it.
+            if attempt == RACE_RETRIES:
+                raise
+            continue
+        summary.inserted, summary.revised = totals["inserted"], totals["revised"]
+        summary.unchanged = totals["unchanged"]
+        return

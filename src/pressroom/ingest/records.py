@@ -52,6 +52,7 @@ class IngestRow:
     tags: list[str]
     metadata: dict[str, Any]
     source_hash: bytes  # what this source said, to tell a changed re-crawl from a repeat
+    position: int = 0  # the record's place in the input, set by the pipeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class Rejected:
     line: int
     reason: str
     raw: str
+    position: int = 0
 
 
 def guess_language(*texts: str) -> str:

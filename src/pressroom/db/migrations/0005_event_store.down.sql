@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION pressroom.article_tag_names(article_id bigint, publis
                          JOIN pressroom.tags t ON t.id = at.tag_id
                         WHERE at.article_id = $1 AND at.published_at = $2
                         ORDER BY t.slug) $$;
-DROP FUNCTION pressroom.apply_article_events(bigint, integer, integer);
+DROP FUNCTION pressroom.apply_article_events(bigint, integer, integer, timestamptz);
 DROP FUNCTION pressroom.project_articles(bigint[]);
 DROP FUNCTION pressroom.article_states(bigint[]);
 DROP TYPE pressroom.article_state;

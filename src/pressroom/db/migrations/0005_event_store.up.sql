@@ -191,6 +191,7 @@ CREATE FUNCTION pressroom.append_events(
 DECLARE
     added   integer := cardinality(event_types);
     reached integer;
+    moment  timestamptz;
     earlier event_idempotency%ROWTYPE;
 BEGIN
     IF idempotency_key IS NOT NULL THEN
@@ -229,11 +230,16 @@ BEGIN
                   DETAIL = coalesce((SELECT version FROM event_streams WHERE stream_id = target_stream), 0);
     END IF;
 
-    INSERT INTO events (stream_id, stream_version, event_type, data, metadata)
-    SELECT target_stream, reached - added + e.ordinal, e.event_type, e.data, event_metadata
+    -- Taken now that the stream's row lock is held, not at transaction start (now()): the
+    -- stream's earlier events committed before this lock was granted, so their times are
+    -- earlier, and a stream's times always rise with its versions, even when this transaction
+    -- began long before (an ingest batch).
+    moment := clock_timestamp();
+    INSERT INTO events (stream_id, stream_version, event_type, data, metadata, recorded_at)
+    SELECT target_stream, reached - added + e.ordinal, e.event_type, e.data, event_metadata, moment
       FROM unnest(event_types, event_data) WITH ORDINALITY AS e(event_type, data, ordinal);
     IF project THEN
-        PERFORM apply_article_events(target_stream, reached - added + 1, reached);
+        PERFORM apply_article_events(target_stream, reached - added + 1, reached, moment);
     END IF;
     IF idempotency_key IS NOT NULL THEN
         UPDATE event_idempotency
@@ -341,7 +347,7 @@ BEGIN
         SELECT id INTO site FROM sites WHERE domain = state.domain;
         IF site IS NULL THEN
             INSERT INTO sites (domain, name, language)
-            VALUES (state.domain, state.domain, state.language)
+            VALUES (state.domain, left(state.domain, 200), state.language)
             ON CONFLICT (domain) DO UPDATE SET domain = EXCLUDED.domain
             RETURNING id INTO site;
         END IF;
@@ -402,7 +408,8 @@ $$;
 -- the two agree); a publication, retraction or restoration re-projects the stream from its
 -- whole history, which is short and rare.
 CREATE FUNCTION pressroom.apply_article_events(target_stream bigint, from_version integer,
-                                               to_version integer) RETURNS void
+                                               to_version integer, recorded timestamptz)
+    RETURNS void
     LANGUAGE plpgsql
     SET search_path = pressroom, pg_temp
     AS $$
@@ -414,7 +421,7 @@ BEGIN
        OR EXISTS (SELECT 1 FROM events
                    WHERE stream_id = target_stream
                      AND stream_version BETWEEN from_version AND to_version
-                     AND recorded_at = now()
+                     AND recorded_at = recorded
                      AND event_type NOT IN ('article.revised', 'article.tagged', 'article.untagged'))
     THEN
         PERFORM project_articles(ARRAY[target_stream]);
@@ -423,7 +430,7 @@ BEGIN
     FOR change IN
         SELECT event_type, data FROM events
          WHERE stream_id = target_stream AND stream_version BETWEEN from_version AND to_version
-           AND recorded_at = now()
+           AND recorded_at = recorded
          ORDER BY stream_version
     LOOP
         IF change.event_type = 'article.revised' THEN
@@ -459,7 +466,7 @@ BEGIN
                                                      FROM jsonb_array_elements_text(change.data -> 'tags') AS n));
         END IF;
     END LOOP;
-    UPDATE articles SET version = to_version, updated_at = now()
+    UPDATE articles SET version = to_version, updated_at = recorded
      WHERE id = target_stream AND published_at = moment;
 END
 $$;
@@ -486,7 +493,7 @@ $$;
 -- The same for the statements that write one article's rows from a function: planned with their
 -- values, each touches one partition; a generic plan would lock every partition and its indexes.
 ALTER FUNCTION pressroom.refresh_article_tag_vectors() SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION pressroom.apply_article_events(bigint, integer, integer)
+ALTER FUNCTION pressroom.apply_article_events(bigint, integer, integer, timestamptz)
     SET plan_cache_mode = force_custom_plan;
 ALTER FUNCTION pressroom.project_articles(bigint[]) SET plan_cache_mode = force_custom_plan;
 
