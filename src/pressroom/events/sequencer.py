@@ -62,7 +62,6 @@ class Sequencer:
         self.url = url
         self.poll_s = poll_s
         self.retry_s = retry_s
-        self.leading = False
 
     async def run(self) -> None:
         while True:
@@ -80,7 +79,6 @@ class Sequencer:
                 log.warning("sequencer lost its connection", extra={"error": type(exc).__name__})
                 await asyncio.sleep(self.retry_s)
             finally:
-                self.leading = False
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=2)
 
@@ -102,7 +100,6 @@ class Sequencer:
         # Another process leads while its connection lives; ask again now and then.
         while not await conn.fetchval(TRY_LEAD):  # noqa: ASYNC110
             await asyncio.sleep(self.retry_s)
-        self.leading = True
         next_upkeep = 0.0
         while True:
             if time.monotonic() >= next_upkeep:
