@@ -219,6 +219,33 @@ class Settings(BaseSettings):
         ),
     )
 
+    # -- operations insight ----------------------------------------------------------------------
+    dashboard_host: str = Field(
+        default="127.0.0.1",
+        description="Address the operations dashboard binds to. It shows query text and can "
+        "cancel backends, so it stays on loopback unless you set this (admin key or not).",
+    )
+    dashboard_port: Port = Field(
+        default=8481,
+        ge=1,
+        le=65535,
+        description="Port of the operations dashboard (`/dashboard`); `up` picks a free one if "
+        "it is taken.",
+    )
+    insights_snapshot_interval_s: float = Field(
+        default=300.0,
+        ge=10,
+        le=86_400,
+        description="How often the dashboard server records query statistics and sizes, so any "
+        "time window shows deltas and growth (`pressroom doctor snapshot` records one by hand).",
+    )
+    insights_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="Days of snapshots kept; older ones are deleted when a new one is taken.",
+    )
+
     # -- logging ---------------------------------------------------------------------------------------
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",

@@ -24,6 +24,8 @@ ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 class Scope(StrEnum):
     WRITE = "write"
+    # The dashboard and the doctor's actions: query text, cancelling backends, creating indexes.
+    ADMIN = "admin"
 
 
 class KeyNotFoundError(PressroomError):
