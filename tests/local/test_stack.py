@@ -129,6 +129,7 @@ def test_status_reports_a_healthy_stack(own_stack: Settings) -> None:
         ("PostgreSQL", "running"),
         ("Redis", "running"),
         ("API", "not started"),
+        ("dashboard", "not started"),
     ]
     assert report.schema_revision == head_revision()
 

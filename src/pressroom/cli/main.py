@@ -6,6 +6,7 @@ import typer
 
 from pressroom.cli import data_commands, search_commands, stack_commands
 from pressroom.cli.bench_commands import bench_app
+from pressroom.cli.doctor_commands import doctor_app
 from pressroom.cli.event_commands import events_app
 from pressroom.cli.ingest_commands import ingest_command
 from pressroom.cli.key_commands import keys_app
@@ -30,3 +31,4 @@ app.command("ingest")(ingest_command)
 app.add_typer(events_app, name="events")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bench_app, name="bench")
+app.add_typer(doctor_app, name="doctor")

@@ -20,9 +20,12 @@ from pressroom.local.status import stack_report
 
 @user_errors
 def up(
-    api: Annotated[bool, typer.Option(help="Also start the HTTP API server.")] = True,
+    api: Annotated[
+        bool, typer.Option(help="Also start the HTTP API server and the dashboard.")
+    ] = True,
 ) -> None:
-    """Bring the whole local stack up: PostgreSQL, Redis, schema, sample corpus, API."""
+    """Bring the whole local stack up: PostgreSQL, Redis, schema, sample corpus, API,
+    dashboard."""
     config = settings()
     with Progress(
         "[progress.description]{task.description}",
@@ -44,6 +47,11 @@ def up(
     if report.api_url:
         console.print(f"  API            {report.api_url}")
         console.print(f"  API docs       {report.api_url}/docs")
+    if report.dashboard_url:
+        console.print(
+            f"  Dashboard      {report.dashboard_url} "
+            "(sign in with a key from `pressroom keys create NAME --scope admin`)"
+        )
     if report.pg_port:
         console.print(
             f"  PostgreSQL     127.0.0.1:{report.pg_port} (passwords in {config.data_dir}/secrets.json)"

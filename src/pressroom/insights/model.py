@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 
 class Status(StrEnum):
@@ -133,11 +133,19 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """What a person asked to see: a time window over the snapshots and how many rows.
+    """What a person asked to see: a time window over the snapshots and how many rows, plus
+    what the settings section cannot learn over a connection.
 
-    `since`/`until` None: since the statistics were last reset, up to now.
+    `since`/`until` None: since the statistics were last reset, up to now. `server_memory_mb`
+    and `server_cpus` describe a server on another host (a local one is detected);
+    `memory_budget_mb` is the share of memory PostgreSQL was tuned for (the local stack's
+    `pg_memory_budget_mb`).
     """
 
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 20
+    server_memory_mb: int | None = None
+    server_cpus: int | None = None
+    server_storage: Literal["ssd", "hdd"] = "ssd"
+    memory_budget_mb: int | None = None

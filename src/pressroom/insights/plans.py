@@ -13,7 +13,6 @@ message; every other error is reported by its SQLSTATE and condition name alone.
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any
 
@@ -23,8 +22,9 @@ import orjson
 from pressroom.errors import PressroomError
 
 DEFAULT_TIMEOUT_MS = 10_000
-PREPARED_PREFIX = "pressroom_doctor_plan"
-_names = itertools.count()
+# One fixed name, deallocated after each use: a new name per call would make every EXPLAIN
+# EXECUTE a distinct pg_stat_statements entry, evicting the real statements it is there to show.
+PREPARED_NAME = "pressroom_doctor_plan"
 PLACEHOLDER = re.compile(r"\$(\d+)")
 # Messages of these classes describe the statement, never row data.
 SAFE_MESSAGE_CLASSES = ("42",)
@@ -93,7 +93,7 @@ async def explain_json(
         elif params and conn.get_server_version() >= (16, 0):
             text = await conn.fetchval("EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + query)
         elif params:
-            name = f"{PREPARED_PREFIX}_{next(_names)}"
+            name = PREPARED_NAME
             await conn.fetchval("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
             # PREPARE cannot take the statement as a bound parameter; it is the admin's own input
             # or pg_stat_statements' record of a statement that already ran.

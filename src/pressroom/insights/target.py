@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from pressroom.config import Settings
+from pressroom.db.targets import resolve_targets
 from pressroom.errors import DatabaseUnavailableError, PressroomError
 from pressroom.insights.model import Finding, Status
 
@@ -157,3 +159,11 @@ async def open_target(dsn: str, timeout_s: float = 10.0) -> AsyncIterator[Target
         yield await describe(conn)
     finally:
         await conn.close()
+
+
+def default_dsn(settings: Settings) -> str:
+    """Whom the doctor inspects when no DSN is given: DATABASE_URL, or the local stack's
+    database as its superuser (the only role that sees every statement and may cancel any
+    backend)."""
+    targets = resolve_targets(settings)
+    return targets.admin or targets.owner

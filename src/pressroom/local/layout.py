@@ -49,10 +49,6 @@ class Layout:
         return self.root / "stack.json"
 
     @property
-    def api_pid_file(self) -> Path:
-        return self.run_dir / "api.pid"
-
-    @property
     def redis_pid_file(self) -> Path:
         # Inside the Redis folder, which the service user owns: it writes the file itself.
         return self.redis_dir / "redis.pid"

@@ -25,7 +25,6 @@ from pressroom.db.bootstrap import bootstrap_database
 from pressroom.db.roles import ADMIN_ROLE, DATABASE_NAME
 from pressroom.db.targets import DatabaseTargets, local_targets, local_url, resolve_targets
 from pressroom.errors import StackError
-from pressroom.local.api_server import api_status, start_api, stop_api
 from pressroom.local.binaries import (
     PostgresBinaries,
     RedisBinaries,
@@ -41,6 +40,7 @@ from pressroom.local.postgres import ClusterState, LocalPostgres
 from pressroom.local.processes import RunAs
 from pressroom.local.redis import LocalRedis
 from pressroom.local.secrets import StackSecrets, load_or_create_secrets, read_secrets
+from pressroom.local.servers import API, DASHBOARD, Server, server_status, start_server, stop_server
 from pressroom.local.state import read_state, write_state
 from pressroom.local.tuning import TunedSetting, recommend_settings
 from pressroom.sample.loading import CorpusShape, load_sample_corpus
@@ -65,6 +65,7 @@ def tuning_for(settings: Settings) -> list[TunedSetting]:
 @dataclass
 class UpReport:
     api_url: str | None = None
+    dashboard_url: str | None = None
     pg_port: int | None = None
     redis_port: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -222,6 +223,7 @@ class Stack:
             self._sample_once(targets, progress)
         if with_api:
             report.api_url = self.up_api(report)
+            report.dashboard_url = self.up_dashboard(report)
         return report
 
     def _sample_once(self, targets: DatabaseTargets, progress: Progress | None) -> None:
@@ -238,36 +240,47 @@ class Stack:
             state_file, read_state(state_file).with_sample(self.settings.sample_articles, done=True)
         )
 
-    def _api_user(self, report: UpReport) -> RunAs:
-        """As root, the API runs as the service user, if that user can run this Python and read
-        pressroom's code; an interpreter installed under root's home (pyenv, say) cannot be, and
-        then it runs as root, saying so."""
+    def _server_user(self, report: UpReport) -> RunAs:
+        """As root, the servers run as the service user, if that user can run this Python and
+        read pressroom's code; an interpreter installed under root's home (pyenv, say) cannot
+        be, and then they run as root, saying so (once)."""
         run_as = RunAs.for_servers(self.settings.service_user)
         code = Path(pressroom.__file__).parent
         if run_as.can_reach(Path(sys.executable)) and run_as.can_reach(code / "__init__.py", "-r"):
             return run_as
         note = (
-            f"API: the service user {run_as.user!r} cannot run {sys.executable} or read {code}, "
-            "so the API runs as root; install pressroom where that user can read it to avoid this"
+            f"servers: the service user {run_as.user!r} cannot run {sys.executable} or read "
+            f"{code}, so the API and dashboard run as root; install pressroom where that user can "
+            "read it to avoid this"
         )
+        if note in report.notes:
+            return RunAs()
         report.notes.append(note)
         self.notify(note)
         return RunAs()
 
     def up_api(self, report: UpReport) -> str:
-        settings, layout = self.settings, self.layout
-        state = read_state(layout.state_file)
-        host = settings.api_host
-        if api_status(layout).running and state.api_port is not None:
-            return f"http://{host}:{state.api_port}"
-        port = self._pick_port("API", state.api_port, settings.api_port, report.notes)
-        self.notify(f"starting the API on http://{host}:{port}")
+        return self._up_server(API, self.settings.api_host, self.settings.api_port, report)
+
+    def up_dashboard(self, report: UpReport) -> str:
+        url = self._up_server(
+            DASHBOARD, self.settings.dashboard_host, self.settings.dashboard_port, report
+        )
+        return f"{url}/dashboard"
+
+    def _up_server(self, server: Server, host: str, configured_port: int, report: UpReport) -> str:
+        layout = self.layout
+        recorded_port = getattr(read_state(layout.state_file), f"{server.key}_port")
+        if server_status(layout, server).running and recorded_port is not None:
+            return f"http://{host}:{recorded_port}"
+        port = self._pick_port(server.name, recorded_port, configured_port, report.notes)
+        self.notify(f"starting the {server.name} on http://{host}:{port}")
         env = {"PRESSROOM_DATA_DIR": str(layout.root)}
-        run_as = self._api_user(report)
-        # The API reads the role passwords, so they belong to the user it runs as.
+        run_as = self._server_user(report)
+        # The servers read the role passwords, so they belong to the user they run as.
         run_as.own(layout.secrets_file)
-        start_api(layout, host, port, env, run_as)
-        write_state(layout.state_file, read_state(layout.state_file).with_port("api", port))
+        start_server(layout, server, host, port, env, run_as)
+        write_state(layout.state_file, read_state(layout.state_file).with_port(server.key, port))
         return f"http://{host}:{port}"
 
     # -- down --------------------------------------------------------------------------------------
@@ -278,12 +291,12 @@ class Stack:
 
     def _down(self) -> list[str]:
         stopped: list[str] = []
-        if stop_api(self.layout):
-            stopped.append("API")
-        # The next `up` decides afresh whether to start the API.
-        write_state(
-            self.layout.state_file, read_state(self.layout.state_file).with_port("api", None)
-        )
+        for server in (DASHBOARD, API):
+            if stop_server(self.layout, server):
+                stopped.append(server.name)
+            # The next `up` decides afresh whether to start it.
+            state = read_state(self.layout.state_file)
+            write_state(self.layout.state_file, state.with_port(server.key, None))
         redis_binaries = find_redis()
         if redis_binaries is not None and self._redis(redis_binaries).stop():
             stopped.append("Redis")

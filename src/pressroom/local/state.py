@@ -12,6 +12,7 @@ class StackState:
     pg_port: int | None = None
     redis_port: int | None = None
     api_port: int | None = None
+    dashboard_port: int | None = None
     # The sample corpus: the size a load was started for, and whether it finished, so that an
     # interrupted load is resumed rather than left half done.
     sample_target: int | None = None

@@ -11,7 +11,6 @@ from pressroom.db.connect import connect_sync, redact
 from pressroom.db.migrate import current_revision, head_revision
 from pressroom.db.targets import resolve_targets
 from pressroom.errors import PressroomError
-from pressroom.local.api_server import api_status
 from pressroom.local.binaries import find_postgres, find_redis
 from pressroom.local.layout import Layout
 from pressroom.local.ports import LOOPBACK
@@ -19,6 +18,7 @@ from pressroom.local.postgres import ClusterState, LocalPostgres
 from pressroom.local.processes import RunAs
 from pressroom.local.redis import LocalRedis
 from pressroom.local.secrets import read_secrets
+from pressroom.local.servers import API, DASHBOARD, Server, server_status
 from pressroom.local.state import read_state
 
 ESTIMATED_ARTICLES = """
@@ -140,20 +140,23 @@ def _redis_report(settings: Settings) -> ServiceReport:
     return ServiceReport("Redis", state, address, str(info.get("redis_version", "")), pid)
 
 
-def _api_report(settings: Settings) -> ServiceReport:
+def _server_report(settings: Settings, server: Server, host: str, path: str = "") -> ServiceReport:
     layout = Layout(settings.data_dir)
-    status = api_status(layout)
-    port = read_state(layout.state_file).api_port
+    status = server_status(layout, server)
+    port = getattr(read_state(layout.state_file), f"{server.key}_port")
     if not status.running:
-        return ServiceReport("API", "stopped" if port is not None else "not started")
-    return ServiceReport("API", "running", f"http://{settings.api_host}:{port}", pid=status.pid)
+        return ServiceReport(server.name, "stopped" if port is not None else "not started")
+    return ServiceReport(server.name, "running", f"http://{host}:{port}{path}", pid=status.pid)
 
 
 def stack_report(settings: Settings) -> StackReport:
     report = StackReport(str(settings.data_dir), expected_revision=head_revision())
     report.services.append(_postgres_report(settings, report))
     report.services.append(_redis_report(settings))
-    report.services.append(_api_report(settings))
+    report.services.append(_server_report(settings, API, settings.api_host))
+    report.services.append(
+        _server_report(settings, DASHBOARD, settings.dashboard_host, "/dashboard")
+    )
     if report.services[0].state == "absent":
         report.problems.append(f"no local stack in {report.data_dir}: run `pressroom up`")
     if report.schema_revision != report.expected_revision and report.services[0].healthy:
