@@ -168,7 +168,8 @@ def test_down_stops_everything_and_up_brings_it_back(own_stack: Settings) -> Non
     stack = Stack(own_stack)
     assert set(stack.down()) == {"PostgreSQL", "Redis"}
     report = stack_report(own_stack)
-    assert [s.state for s in report.services] == ["stopped", "stopped", "not started"]
+    states = [s.state for s in report.services]
+    assert states == ["stopped", "stopped", "not started", "not started"]
     assert not report.healthy
     assert stack.down() == []
     stack.up(with_api=False)

@@ -6,6 +6,7 @@ import typer
 
 from pressroom.cli import data_commands, search_commands, stack_commands
 from pressroom.cli.bench_commands import bench_app
+from pressroom.cli.dashboard_commands import dashboard
 from pressroom.cli.doctor_commands import doctor_app
 from pressroom.cli.event_commands import events_app
 from pressroom.cli.ingest_commands import ingest_command
@@ -25,6 +26,7 @@ app.command()(stack_commands.migrate)
 app.command()(stack_commands.tune)
 app.command()(data_commands.sample)
 app.command()(data_commands.serve)
+app.command()(dashboard)
 app.command()(data_commands.config)
 app.command()(search_commands.search)
 app.command("ingest")(ingest_command)

@@ -55,6 +55,9 @@ class Thresholds:
 
     dead_rows: int = 10_000
     dead_fraction: float = 0.2
+    # Autovacuum analyzes a table after 50 changed rows plus 10%, so a handful of rows can stay
+    # unanalyzed forever, and the planner's guess for a tiny table costs nothing.
+    never_analyzed_rows: int = 1000
     # Ages: WARN past autovacuum_freeze_max_age × 1.5 (forced vacuums are failing) or past
     # 500 million whatever the setting; FAIL past 1.2 billion, over half of the 2^31 range.
     freeze_warn_factor: float = 1.5
@@ -77,7 +80,7 @@ async def inspect(
 
     tables = [TableStats.of(row) for row in await conn.fetch(TABLE_STATS)]
     section.findings += dead_row_findings(tables, limits, options.limit)
-    section.findings += never_analyzed_findings(tables, options.limit)
+    section.findings += never_analyzed_findings(tables, limits, options.limit)
     section.tables.append(vacuum_table(tables, limits, options.limit))
 
     freeze = await conn.fetchrow(FREEZE_SETTINGS)
@@ -269,16 +272,21 @@ def dead_row_findings(
     return findings
 
 
-def never_analyzed_findings(tables: Sequence[TableStats], limit: int) -> list[Finding]:
-    missing = sorted((t for t in tables if t.never_analyzed), key=lambda t: -t.live)
+def never_analyzed_findings(
+    tables: Sequence[TableStats], limits: Thresholds, limit: int
+) -> list[Finding]:
+    missing = sorted(
+        (t for t in tables if t.never_analyzed and t.live >= limits.never_analyzed_rows),
+        key=lambda t: -t.live,
+    )
     if not missing:
         return [
             Finding(
                 "maintenance.never_analyzed",
                 "Every table with rows has statistics",
                 Status.PASS,
-                "Every table holding rows has been analyzed, so the planner knows its size and "
-                "value distribution.",
+                f"Every table holding {limits.never_analyzed_rows:,} rows or more has been "
+                "analyzed, so the planner knows its size and value distribution.",
             )
         ]
     findings = []
