@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,14 @@ import asyncpg
 import orjson
 import pytest
 
-from pressroom.ingest.pipeline import DeadLetters, IngestOptions, IngestSummary, ingest
+from pressroom.db.targets import DatabaseTargets
+from pressroom.ingest.pipeline import (
+    Committed,
+    DeadLetters,
+    IngestOptions,
+    IngestSummary,
+    ingest,
+)
 from pressroom.ingest.readers import Format, detect_format, open_input, read_records
 
 DATA = Path(__file__).parent / "data"
@@ -33,13 +42,23 @@ async def _ingest(
     stream = open_input(io.BytesIO(data))
     kind = detect_format(stream, name)
     summary = await ingest(
-        conn,
+        [conn],
         read_records(stream, kind),
         IngestOptions(**options),
         dead_letters=DeadLetters(dead) if dead else None,
     )
     assert summary.adds_up, summary
     return summary
+
+
+@asynccontextmanager
+async def _connections(url: str, count: int) -> AsyncIterator[list[asyncpg.Connection]]:
+    connections = [await asyncpg.connect(url) for _ in range(count)]
+    try:
+        yield connections
+    finally:
+        for connection in connections:
+            await connection.close()
 
 
 async def _article(conn: asyncpg.Connection, url: str) -> dict[str, Any]:
@@ -234,3 +253,71 @@ async def test_nul_in_metadata_is_one_reject_not_a_failed_batch(conn: asyncpg.Co
     summary = await _ingest(conn, _jsonl(_story(420, metadata={"k": "a\u0000b"}), _story(421)))
     assert (summary.inserted, summary.rejected) == (1, 1)
     assert summary.rejects[0]["reason"] == "metadata: must not contain NUL characters"
+
+
+def test_committed_ranges_merge_and_answer_membership() -> None:
+    committed = Committed([(41, 80), (1, 40), (121, 160)])
+    assert committed.prefix == 80
+    assert 1 in committed
+    assert 80 in committed
+    assert 121 in committed
+    assert 160 in committed
+    assert 81 not in committed
+    assert 120 not in committed
+    assert 161 not in committed
+    assert 0 not in committed
+    assert not Committed()
+    assert Committed().prefix == 0
+    assert Committed([(5, 9)]).prefix == 0  # nothing from the first record: resume from 1
+
+
+async def test_parallel_batches_keep_the_later_record_of_a_url(
+    conn: asyncpg.Connection, database: DatabaseTargets
+) -> None:
+    # The same URL in many small batches, with a different title each time: batches that share
+    # a URL never merge at once, so the last record in the input wins, as with one connection.
+    records = [_story(600 + n % 5, title=f"Crawl {n}") for n in range(60)]
+    async with _connections(database.writer, 3) as connections:
+        stream = open_input(io.BytesIO(_jsonl(*records)))
+        summary = await ingest(
+            connections, read_records(stream, detect_format(stream, "x.jsonl")),
+            IngestOptions(batch_size=4),
+        )  # fmt: skip
+    assert summary.adds_up
+    assert summary.read == 60
+    assert summary.inserted == 5
+    for story in range(5):
+        article = await _article(conn, _story(600 + story)["url"])
+        assert article["title"] == f"Crawl {55 + story}"
+
+
+async def test_a_resumed_run_skips_exactly_the_committed_batches(conn: asyncpg.Connection) -> None:
+    # Batches commit out of order on several connections: a run killed after batch 2 committed
+    # but not batch 1 has record ranges with a hole, and the resumed run redoes only the hole.
+    data = _jsonl(*[_story(700 + n) for n in range(9)])
+    source = "test:resume-with-a-hole"
+    counts = {"read": 3, "inserted": 3, "revised": 0, "unchanged": 0, "rejected": 0}
+    await conn.execute(
+        "INSERT INTO pressroom.ingest_batches (source, first_record, last_record, counts)"
+        " VALUES ($1, 4, 6, $2::jsonb)",
+        source,
+        orjson.dumps(counts).decode(),
+    )
+    summary = await _ingest(conn, data, "x.jsonl", batch_size=2, source=source)
+    assert summary.read == 9
+    assert summary.inserted == 9
+    assert summary.resumed_after == 0
+    for n in (3, 4, 5):  # records 4-6 were skipped: their batch had committed
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM pressroom.articles WHERE canonical_url = $1",
+                _story(700 + n)["url"],
+            )
+            == 0
+        )
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM pressroom.ingest_batches WHERE source = $1", source
+        )
+        == 0
+    )

@@ -61,5 +61,6 @@ async def ingest_ndjson(
     Rejected lines do not fail the request: the summary counts them and lists the first
     1,000 with their line and reason, and the counts always add up to the lines read."""
     options = IngestOptions(batch_size=batch_size, dry_run=dry_run, actor=f"key:{key.id}")
-    summary = await ingest(conn, read_jsonl_chunks(request.stream()), options)
+    # One connection: a request must not take more of the pool than any other request.
+    summary = await ingest([conn], read_jsonl_chunks(request.stream()), options)
     return json_response(request, summary.as_json(), NO_STORE)

@@ -18,6 +18,7 @@ from pressroom.db.targets import resolve_targets
 from pressroom.errors import PressroomError
 from pressroom.ingest.pipeline import (
     DEFAULT_BATCH,
+    DEFAULT_WORKERS,
     DeadLetters,
     IngestOptions,
     IngestSummary,
@@ -37,6 +38,15 @@ def ingest_command(
     batch_size: Annotated[
         int, typer.Option(min=1, max=100_000, help="Records per transaction.")
     ] = DEFAULT_BATCH,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=16,
+            help="Batches merged at once, each on its own connection (the work is in the "
+            "database: about one per core it may use).",
+        ),
+    ] = DEFAULT_WORKERS,
     dry_run: Annotated[bool, typer.Option(help="Validate only; write nothing.")] = False,
     rejects: Annotated[
         Path | None,
@@ -67,7 +77,14 @@ def ingest_command(
         )
         summary = asyncio.run(
             _run(
-                resolve_targets(config).writer, stream, kind, options, DeadLetters(dead), raw, total
+                resolve_targets(config).writer,
+                workers,
+                stream,
+                kind,
+                options,
+                DeadLetters(dead),
+                raw,
+                total,
             )
         )
     finally:
@@ -81,6 +98,7 @@ def ingest_command(
 
 async def _run(
     url: str,
+    workers: int,
     stream: IO[bytes],
     kind: Format,
     options: IngestOptions,
@@ -88,7 +106,10 @@ async def _run(
     raw: IO[bytes],
     total: int | None,
 ) -> IngestSummary:
-    conn = await asyncpg.connect(url, server_settings={"application_name": "pressroom ingest"})
+    connections = [
+        await asyncpg.connect(url, server_settings={"application_name": "pressroom ingest"})
+        for _ in range(workers)
+    ]
     started = time.monotonic()
     columns = [
         TextColumn("[progress.description]{task.description}"),
@@ -107,14 +128,15 @@ async def _run(
                 bar.update(task, completed=position, rate=f"{summary.read / elapsed:,.0f} rows/s")
 
             return await ingest(
-                conn,
+                connections,
                 read_records(stream, kind),
                 options,
                 dead_letters=dead_letters,
                 on_progress=progress,
             )
     finally:
-        await conn.close()
+        for conn in connections:
+            await conn.close()
 
 
 def _print(summary: IngestSummary, dead: Path, dry_run: bool) -> None:

@@ -338,13 +338,21 @@ class Merger:
         self.conn = conn
         self.metadata = orjson.dumps({"actor": actor}).decode()
         self.months: set[date] | None = None
+        self.staging = False
+
+    async def prepare(self) -> None:
+        """The staging table, once per connection (temporary: it lives as long as the
+        session); call outside a transaction, so a rolled-back batch cannot take it along."""
+        if not self.staging:
+            await self.conn.execute(CREATE_STAGING)
+            self.staging = True
 
     async def ensure_partitions(self, rows: list[tuple[object, ...]]) -> None:
         """Partitions for the months the rows need, each in its own short transaction (creating
         one locks the default partition, and that lock must not last as long as a batch): call
         outside the batch's transaction."""
+        await self.prepare()
         if self.months is None:
-            await self.conn.execute(CREATE_STAGING)
             self.months = await existing_months(self.conn)
         needed = {month_of(row[PUBLISHED_AT]) for row in rows}  # type: ignore[arg-type]
         await ensure_months(self.conn, needed, self.months)

@@ -1,45 +1,57 @@
 """The ingest pipeline: records in, batches merged, rejects set aside, progress saved.
 
 read → validate and normalise (records.py) → batch → merge (merge.py), one transaction per
-batch. The batch's rejects are written to the dead-letter file, and flushed to disk, before the
-batch commits; the checkpoint (the last line the batch covered, and the counts so far) commits
-with it. A run killed at any moment therefore resumes after its last committed batch, rewrites
-the dead letters of the batch that did not commit, and ends in the same state as one clean run;
-and since merging is idempotent (repeats are recognised by their digest), even a run without a
-checkpoint (standard input) changes nothing it already did. The checkpoint is deleted when the
-run completes: a later run of the same file is a new run, whose repeats cost little.
+batch. Batches are merged on as many connections as the caller gives (the work is all in the
+database backends, so two connections use two cores); two batches that share a URL are never
+in flight together, so the later record of a URL still wins and no two batches wait on each
+other's rows. A batch's rejects are written to the dead-letter file, and flushed to disk, before
+the batch commits; the range of input records it covered commits with it. A run killed at any
+moment therefore resumes by skipping exactly the records of committed batches, rewrites the dead
+letters of those that did not commit, and ends in the same state as one clean run; and since
+merging is idempotent (repeats are recognised by their digest), even a run without a checkpoint
+(standard input) changes nothing it already did. The checkpoint is deleted when the run
+completes: a later run of the same file is a new run, whose repeats cost little.
 """
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 import asyncpg
 import orjson
 
+from pressroom.content.partitions import ensure_months, existing_months, month_of
 from pressroom.ingest.merge import BatchCounts, Merger, staging_row
 from pressroom.ingest.readers import RawRecord
 from pressroom.ingest.records import IngestRow, Rejected, to_row
 
 DEFAULT_BATCH = 5_000
+# Two batches at once keep two cores busy; more mostly wait on each other's new tags and words.
+DEFAULT_WORKERS = 2
 # A batch also ends at this many bytes of article text, so memory stays bounded when bodies
 # are large (5,000 bodies of 4 MiB would otherwise be 20 GB).
 BATCH_BYTES = 32 * 1024 * 1024
-REJECTS_KEPT = 1_000
-RACE_RETRIES = 3  # reasons a summary carries for callers without a dead-letter file
+REJECTS_KEPT = 1_000  # reasons a summary carries for callers without a dead-letter file
+RACE_RETRIES = 3
+COUNTED = ("read", "inserted", "revised", "unchanged", "rejected")
 
-CHECKPOINT = "SELECT last_record, counts FROM pressroom.ingest_checkpoints WHERE source = $1"
-SAVE_CHECKPOINT = """
-INSERT INTO pressroom.ingest_checkpoints (source, last_record, counts) VALUES ($1, $2, $3::jsonb)
-ON CONFLICT (source) DO UPDATE
-   SET last_record = EXCLUDED.last_record, counts = EXCLUDED.counts, updated_at = now()
+COMMITTED = """
+SELECT first_record, last_record, counts FROM pressroom.ingest_batches
+ WHERE source = $1 ORDER BY first_record
 """
-FORGET_CHECKPOINT = "DELETE FROM pressroom.ingest_checkpoints WHERE source = $1"
+SAVE_BATCH = """
+INSERT INTO pressroom.ingest_batches (source, first_record, last_record, counts)
+VALUES ($1, $2, $3, $4::jsonb)
+"""
+FORGET_BATCHES = "DELETE FROM pressroom.ingest_batches WHERE source = $1"
 
 
 @dataclass
@@ -74,17 +86,17 @@ class DeadLetters:
         self.path = path
         self._file: IO[bytes] | None = None
 
-    def open(self, resume_after: int) -> None:
-        """Start the file, or, when resuming, keep only the rejects of committed batches: those
-        after the checkpoint are written again as their batch is redone."""
-        if resume_after and self.path.exists():
+    def open(self, committed: Committed) -> None:
+        """Start the file, or, when resuming, keep only the rejects of committed batches: the
+        others are written again as their batch is redone."""
+        if committed and self.path.exists():
             # Rewritten beside the file and renamed over it, so a kill during the rewrite
             # leaves the old file whole; a line torn by the kill that ended the last run is
             # dropped (its batch did not commit).
             partial = self.path.with_name(self.path.name + ".partial")
             with self.path.open("rb") as existing, partial.open("wb") as kept:
                 for line in existing:
-                    if line.endswith(b"\n") and _entry_position(line) <= resume_after:
+                    if line.endswith(b"\n") and _entry_position(line) in committed:
                         kept.write(line)
                 kept.flush()
                 os.fsync(kept.fileno())
@@ -116,7 +128,35 @@ def _entry_position(line: bytes) -> int:
     try:
         return int(orjson.loads(line)["position"])
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        return 2**62  # unreadable: treated as after the checkpoint, so dropped
+        return 0  # unreadable: in no committed batch, so dropped
+
+
+class Committed:
+    """The input records that committed batches covered, as sorted, disjoint ranges."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int]] = ()) -> None:
+        merged: list[tuple[int, int]] = []
+        for first, last in sorted(ranges):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+            else:
+                merged.append((first, last))
+        self._firsts = [first for first, _ in merged]
+        self._ranges = merged
+
+    def __contains__(self, position: object) -> bool:
+        if not isinstance(position, int):
+            return False
+        at = bisect.bisect_right(self._firsts, position) - 1
+        return at >= 0 and self._ranges[at][0] <= position <= self._ranges[at][1]
+
+    def __bool__(self) -> bool:
+        return bool(self._ranges)
+
+    @property
+    def prefix(self) -> int:
+        """The last record of the unbroken run of committed records from the first one."""
+        return self._ranges[0][1] if self._ranges and self._ranges[0][0] == 1 else 0
 
 
 def file_source(path: Path) -> str:
@@ -138,110 +178,203 @@ class IngestOptions:
 Progress = Callable[[IngestSummary], None]
 
 
+@dataclass
+class _Batch:
+    rows: list[IngestRow] = field(default_factory=list)
+    rejects: list[Rejected] = field(default_factory=list)
+    size: int = 0  # bytes of article text
+    first: int = 0  # input positions covered, committed with the batch
+    last: int = 0
+
+    def add(self, outcome: IngestRow | Rejected) -> None:
+        self.first = self.first or outcome.position
+        self.last = outcome.position
+        if isinstance(outcome, Rejected):
+            self.rejects.append(outcome)
+        else:
+            self.rows.append(outcome)
+            self.size += len(outcome.body) + len(outcome.summary) + len(outcome.title)
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.rejects)
+
+
 async def _aiter(records: Iterable[RawRecord]) -> AsyncIterator[RawRecord]:
     for record in records:
         yield record
 
 
 async def ingest(
-    conn: asyncpg.Connection,
+    connections: Sequence[asyncpg.Connection],
     records: Iterable[RawRecord] | AsyncIterator[RawRecord],
     options: IngestOptions,
     *,
     dead_letters: DeadLetters | None = None,
     on_progress: Progress | None = None,
 ) -> IngestSummary:
-    """Ingest the records; the summary's counts always add up to the records read."""
+    """Ingest the records, merging batches on the given connections at once; the summary's
+    counts always add up to the records read."""
+    if not connections:
+        raise ValueError("ingest needs at least one connection")
     summary = IngestSummary()
+    committed = Committed()
     if options.source and not options.dry_run:
-        saved = await conn.fetchrow(CHECKPOINT, options.source)
-        if saved is not None:
-            for name, value in orjson.loads(saved["counts"]).items():
-                setattr(summary, name, value)
-            summary.resumed_after = saved["last_record"]
+        saved = await connections[0].fetch(COMMITTED, options.source)
+        committed = Committed((row["first_record"], row["last_record"]) for row in saved)
+        for row in saved:
+            for name, value in orjson.loads(row["counts"]).items():
+                setattr(summary, name, getattr(summary, name) + value)
+        summary.resumed_after = committed.prefix
     if dead_letters is not None:
-        dead_letters.open(summary.resumed_after)
-    merger = Merger(conn, options.actor)
-    rows: list[IngestRow] = []
-    rejects: list[Rejected] = []
-    size = 0
-    position = last_position = summary.resumed_after
+        dead_letters.open(committed)
+    mergers = _Mergers([Merger(conn, options.actor) for conn in connections])
 
-    async def flush() -> None:
-        nonlocal rows, rejects, size
+    async def flush(batch: _Batch) -> None:
         if dead_letters is not None:
-            dead_letters.write(rejects)
-        summary.rejected += len(rejects)
+            dead_letters.write(batch.rejects)
+        summary.rejected += len(batch.rejects)
         summary.rejects += [
             {"line": r.line, "reason": r.reason}
-            for r in rejects[: REJECTS_KEPT - len(summary.rejects)]
+            for r in batch.rejects[: max(0, REJECTS_KEPT - len(summary.rejects))]
         ]
-        summary.read += len(rows) + len(rejects)
+        summary.read += len(batch)
         if options.dry_run:
-            summary.unchanged += len(rows)  # nothing written: "would be merged"
-        else:
-            await _merge(conn, merger, rows, summary, options.source, last_position)
-        rows, rejects, size = [], [], 0
-        if on_progress is not None:
-            on_progress(summary)
+            summary.unchanged += len(batch.rows)  # nothing written: "would be merged"
+            if on_progress is not None:
+                on_progress(summary)
+            return
+
+        async def merge(merger: Merger) -> None:
+            counts = await _merge(merger, batch, options.source)
+            summary.inserted += counts.inserted
+            summary.revised += counts.revised
+            summary.unchanged += counts.unchanged
+            if on_progress is not None:
+                on_progress(summary)
+
+        await mergers.start(batch, merge)
 
     stream = records if isinstance(records, AsyncIterator) else _aiter(records)
+    batch = _Batch()
+    position = 0
     try:
-        skipped = 0
         async for record in stream:
-            if skipped < summary.resumed_after:
-                skipped += 1
-                continue
             position += 1
-            outcome = replace(to_row(record), position=position)
-            if isinstance(outcome, Rejected):
-                rejects.append(outcome)
-            else:
-                rows.append(outcome)
-                size += len(outcome.body) + len(outcome.summary) + len(outcome.title)
-            last_position = position
-            if len(rows) + len(rejects) >= options.batch_size or size >= BATCH_BYTES:
-                await flush()
-        if rows or rejects:
-            await flush()
+            if position in committed:
+                continue
+            batch.add(replace(to_row(record), position=position))
+            if len(batch) >= options.batch_size or batch.size >= BATCH_BYTES:
+                await flush(batch)
+                batch = _Batch()
+        if batch:
+            await flush(batch)
+        await mergers.finish()
     finally:
+        await mergers.cancel()
         if dead_letters is not None:
             dead_letters.close()
     if options.source and not options.dry_run:
-        await conn.execute(FORGET_CHECKPOINT, options.source)
+        await connections[0].execute(FORGET_BATCHES, options.source)
     return summary
 
 
-async def _merge(
-    conn: asyncpg.Connection,
-    merger: Merger,
-    rows: list[IngestRow],
-    summary: IngestSummary,
-    source: str | None,
-    last_position: int,
-) -> None:
-    staged = [staging_row(row, row.position) for row in rows]
-    if staged:
-        await merger.ensure_partitions(staged)
+class _Mergers:
+    """Batches merging at once, one per connection. A batch that shares a URL with one in
+    flight waits for it: the later record of a URL must win, and two transactions writing the
+    same article would only wait on each other's row locks anyway."""
+
+    def __init__(self, mergers: list[Merger]) -> None:
+        self.idle: asyncio.Queue[Merger] = asyncio.Queue()
+        for merger in mergers:
+            self.idle.put_nowait(merger)
+        self.running: dict[asyncio.Task[None], frozenset[tuple[str, str]]] = {}
+        self.months: set[date] | None = None  # partitions known to exist
+
+    async def start(self, batch: _Batch, work: Callable[[Merger], Any]) -> None:
+        await self._ensure_partitions({month_of(row.published_at) for row in batch.rows})
+        keys = frozenset((row.site, row.url) for row in batch.rows)
+        while True:
+            self._reap()
+            waits = [task for task, held in self.running.items() if held & keys]
+            if not waits and not self.idle.empty():
+                break
+            await asyncio.wait(waits or list(self.running), return_when=asyncio.FIRST_COMPLETED)
+        merger = self.idle.get_nowait()
+
+        async def run() -> None:
+            try:
+                await work(merger)
+            finally:
+                self.idle.put_nowait(merger)
+
+        self.running[asyncio.create_task(run())] = keys
+
+    async def _ensure_partitions(self, months: set[date]) -> None:
+        """Partitions for a new month are created while no batch merges: creating one locks
+        the parent and the default partition, which a merging batch holds locks on, and the
+        two would deadlock. New months are rare, so the pause costs little."""
+        if self.months is not None and months <= self.months:
+            return
+        await self.finish()
+        merger = self.idle.get_nowait()
+        try:
+            if self.months is None:
+                self.months = await existing_months(merger.conn)
+            for attempt in range(RACE_RETRIES + 1):
+                try:
+                    await ensure_months(merger.conn, months, self.months)
+                    return
+                except asyncpg.DeadlockDetectedError:
+                    # Another writer (the API, another ingest) writing the same partitions.
+                    if attempt == RACE_RETRIES:
+                        raise
+        finally:
+            self.idle.put_nowait(merger)
+
+    def _reap(self) -> None:
+        """Forget finished batches; the first failure ends the run."""
+        for task in [task for task in self.running if task.done()]:
+            del self.running[task]
+            task.result()
+
+    async def finish(self) -> None:
+        while self.running:
+            await asyncio.wait(list(self.running), return_when=asyncio.FIRST_COMPLETED)
+            self._reap()
+
+    async def cancel(self) -> None:
+        """After a failure: stop the other batches (their transactions roll back)."""
+        for task in self.running:
+            task.cancel()
+        await asyncio.gather(*self.running, return_exceptions=True)
+        self.running.clear()
+
+
+async def _merge(merger: Merger, batch: _Batch, source: str | None) -> BatchCounts:
+    conn = merger.conn
+    staged = [staging_row(row, row.position) for row in batch.rows]
+    await merger.prepare()
     for attempt in range(RACE_RETRIES + 1):
         try:
             async with conn.transaction():
                 counts = await merger.merge(staged) if staged else BatchCounts()
-                totals = summary.counts() | {
-                    "inserted": summary.inserted + counts.inserted,
-                    "revised": summary.revised + counts.revised,
-                    "unchanged": summary.unchanged + counts.unchanged,
-                }
                 if source is not None:
+                    totals = {
+                        "read": len(batch),
+                        "rejected": len(batch.rejects),
+                        "inserted": counts.inserted,
+                        "revised": counts.revised,
+                        "unchanged": counts.unchanged,
+                    }
                     await conn.execute(
-                        SAVE_CHECKPOINT, source, last_position, orjson.dumps(totals).decode()
+                        SAVE_BATCH, source, batch.first, batch.last, orjson.dumps(totals).decode()
                     )
-        except asyncpg.UniqueViolationError:
+        except (asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError):
             # Another writer added one of these URLs (or its id) between our check and our
-            # insert. Merging is idempotent: the batch again, in a new transaction, sees it.
+            # insert, or two batches adding the same new tags and words met in a cycle. Merging
+            # is idempotent: the batch again, in a new transaction, sees what the other did.
             if attempt == RACE_RETRIES:
                 raise
             continue
-        summary.inserted, summary.revised = totals["inserted"], totals["revised"]
-        summary.unchanged = totals["unchanged"]
-        return
+        return counts
+    raise AssertionError("unreachable")
