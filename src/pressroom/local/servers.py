@@ -52,9 +52,20 @@ def server_status(layout: Layout, server: Server) -> ServerStatus:
     return ServerStatus(pid is not None, pid)
 
 
+def _probe_address(host: str) -> str:
+    """Where to reach a server bound to `host`: a wildcard is reached on loopback, and an IPv6
+    address needs brackets in a URL."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 (reading a bind address, not binding)
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
 def _healthy(host: str, port: int, path: str) -> bool:
+    url = f"http://{_probe_address(host)}:{port}{path}"
     try:
-        with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=1) as response:
+        with urllib.request.urlopen(url, timeout=1) as response:
             return bool(response.status == 200)
     except OSError:
         return False
