@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import asyncpg
 import pytest
@@ -13,21 +12,12 @@ import pytest
 from pressroom.db.targets import DatabaseTargets
 from pressroom.insights import activity
 from pressroom.insights.activity import SignalError, Thresholds
-from pressroom.insights.model import Finding, Options, Section, Status, Table
+from pressroom.insights.model import Options, Status
 from pressroom.insights.target import Target
+from tests.insights.helpers import connected, eventually, findings, rows
 
 TEST_APP = "doctor-activity-test"
 LOCK_TABLE = "doctor_activity_lock"
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
-    """Wait for a condition another session brings about (sessions start asynchronously)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -46,15 +36,6 @@ async def sessions(admin_dsn: str) -> AsyncIterator[Callable[[], Awaitable[async
             conn.terminate()
 
 
-def findings(section: Section, check: str) -> list[Finding]:
-    return [f for f in section.findings if f.check == check]
-
-
-def table(section: Section, title: str) -> list[dict[str, Any]]:
-    found: Table = next(t for t in section.tables if t.title == title)
-    return found.as_json()["rows"]  # type: ignore[no-any-return]
-
-
 async def waits_for(target: Target, pid: int) -> list[int]:
     blocking = await target.conn.fetchval("SELECT pg_blocking_pids($1)", pid)
     return list(blocking)
@@ -70,7 +51,7 @@ async def test_healthy_activity_passes(target: Target) -> None:
     ):
         (finding,) = findings(section, check)
         assert finding.status is Status.PASS, finding
-    assert table(section, "Blocked queries") == []
+    assert rows(section, "Blocked queries") == []
 
 
 async def test_connection_usage_and_tables(
@@ -88,13 +69,13 @@ async def test_connection_usage_and_tables(
     )
     (usage,) = findings(section, "activity.connections")
     assert usage.status is Status.FAIL
-    apps = table(section, "Connections by application")
+    apps = rows(section, "Connections by application")
     ours = next(row for row in apps if row["application"] == TEST_APP)
     assert ours["connections"] == 2
     # The doctor's own session is left out of every listing.
     assert all(row["application"] != "pressroom doctor" for row in apps)
-    assert sum(row["connections"] for row in table(section, "Connections by state")) >= 2
-    addresses = {row["client address"] for row in table(section, "Connections by client address")}
+    assert sum(row["connections"] for row in rows(section, "Connections by state")) >= 2
+    addresses = {row["client address"] for row in rows(section, "Connections by client address")}
     assert "local socket" in addresses
 
 
@@ -122,16 +103,16 @@ async def test_blocking_chain_names_the_root(
     finally:
         await asyncio.wait_for(b_update, 10)
 
-    rows = {row["blocked pid"]: row for row in table(section, "Blocked queries")}
-    assert set(rows) == {b_pid, c_pid}
-    assert rows[b_pid]["blocked by"] == str(a_pid)
-    assert str(b_pid) in rows[c_pid]["blocked by"].split(", ")
+    blocked = {row["blocked pid"]: row for row in rows(section, "Blocked queries")}
+    assert set(blocked) == {b_pid, c_pid}
+    assert blocked[b_pid]["blocked by"] == str(a_pid)
+    assert str(b_pid) in blocked[c_pid]["blocked by"].split(", ")
     # C waits behind B, but only A's ending frees the queue.
-    assert rows[c_pid]["root blockers"] == str(a_pid)
-    assert rows[b_pid]["root blockers"] == str(a_pid)
-    assert rows[c_pid]["root state"] == "idle in transaction"
-    assert rows[c_pid]["root transaction age"] >= 0
-    assert "UPDATE" in rows[c_pid]["root query"]
+    assert blocked[c_pid]["root blockers"] == str(a_pid)
+    assert blocked[b_pid]["root blockers"] == str(a_pid)
+    assert blocked[c_pid]["root state"] == "idle in transaction"
+    assert blocked[c_pid]["root transaction age"] >= 0
+    assert "UPDATE" in blocked[c_pid]["root query"]
 
     (blocker,) = findings(section, "activity.blocking")
     assert blocker.status is Status.WARN
@@ -167,7 +148,7 @@ async def test_idle_in_transaction(
     assert finding.status is Status.WARN
     assert "idle_in_transaction_session_timeout" in (finding.advice or "")
     assert finding.fix_sql == (f"SELECT pg_terminate_backend({pid});",)
-    (row,) = [r for r in table(section, "Idle in transaction") if r["pid"] == pid]
+    (row,) = [r for r in rows(section, "Idle in transaction") if r["pid"] == pid]
     assert "doctor_idle_marker" in row["last query"]
     assert row["idle for"] > 0.1
 
@@ -194,7 +175,7 @@ async def test_long_query_is_reported_and_cancelled(
         assert "doctor_long_marker" in finding.detail
         assert "Timeout: PgSleep" in finding.detail
         assert finding.fix_sql == (f"SELECT pg_cancel_backend({pid});",)
-        (row,) = [r for r in table(section, "Long-running queries") if r["pid"] == pid]
+        (row,) = [r for r in rows(section, "Long-running queries") if r["pid"] == pid]
         assert row["wait event"] == "Timeout: PgSleep"
         assert row["running for"] > 0.1
 
@@ -240,12 +221,9 @@ async def test_actions_explain_missing_privileges(
 ) -> None:
     # The reader role has neither superuser nor pg_signal_backend; the doctor's session is a
     # superuser's, which only a superuser may signal.
-    reader = await asyncpg.connect(database.reader)
-    try:
+    async with connected(database.reader) as reader:
         with pytest.raises(SignalError, match="pg_signal_backend"):
             await activity.cancel_backend(reader, target.pid)
-    finally:
-        await reader.close()
 
 
 def test_root_blockers_walk_the_whole_chain() -> None:

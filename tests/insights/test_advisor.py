@@ -42,6 +42,7 @@ from pressroom.insights.advisor_candidates import (
 )
 from pressroom.insights.model import Options, Status
 from pressroom.insights.target import Target, open_target
+from tests.insights.helpers import connected, run_repeatedly
 
 SCHEMA = "advisor_t"
 ROWS = 100_000
@@ -139,16 +140,14 @@ LIMIT = 50
 
 async def _run(conn: asyncpg.Connection, workload: list[tuple[str, tuple[Any, ...]]]) -> None:
     for statement, args in workload:
-        for _ in range(3):
-            await conn.fetch(statement, *args)
+        await run_repeatedly(conn, statement, 3, *args)
 
 
 @pytest.fixture(scope="module")
 async def workload(database: DatabaseTargets) -> str:
     """The schema built, analyzed and queried; yields the superuser DSN of the database."""
     assert database.admin is not None
-    conn = await asyncpg.connect(database.admin)
-    try:
+    async with connected(database.admin) as conn:
         await conn.execute(SETUP)
         await conn.execute(ANALYZE)
         # Cluster-wide: from here on only this module's statements are recorded.
@@ -156,8 +155,6 @@ async def workload(database: DatabaseTargets) -> str:
         await _run(conn, WORKLOAD)
         # The statement is recorded; now it cannot be planned any more.
         await conn.execute(f"ALTER TABLE {SCHEMA}.doomed RENAME COLUMN x TO y")
-    finally:
-        await conn.close()
     return database.admin
 
 
@@ -506,11 +503,8 @@ async def test_healthy_workload_passes(target: Target, workload: str) -> None:
     await target.conn.execute(f"DROP INDEX {SCHEMA}.posts_title_unused_idx")
     await target.conn.execute(f"DROP INDEX {SCHEMA}.tiny_id_idx")
     await target.conn.execute("SELECT pg_stat_statements_reset()")
-    conn = await asyncpg.connect(workload)
-    try:
+    async with connected(workload) as conn:
         await _run(conn, [(s, a) for s, a in WORKLOAD if s in [*NO_INDEX, EQUALITY]])
-    finally:
-        await conn.close()
     section = await inspect(target, Options(limit=LIMIT))
     statuses = {f.check: f.status for f in section.findings}
     assert statuses == {

@@ -3,7 +3,6 @@ under ANALYZE, errors never quote table data, and the tree's times and estimates
 
 from __future__ import annotations
 
-import asyncpg
 import orjson
 import pytest
 
@@ -12,6 +11,7 @@ from pressroom.insights.explain import ExplainResult, explain, explain_section
 from pressroom.insights.model import Status
 from pressroom.insights.plans import PlanError
 from pressroom.insights.target import Target
+from tests.insights.helpers import run_sql
 
 SETUP = """
 CREATE TABLE items (id bigint PRIMARY KEY, a int NOT NULL, b int NOT NULL, body text NOT NULL);
@@ -43,11 +43,7 @@ SELECT (SELECT count(*) FROM audit) AS audit,
 @pytest.fixture(scope="module", autouse=True)
 async def tables(database: DatabaseTargets) -> None:
     assert database.admin is not None
-    conn = await asyncpg.connect(database.admin)
-    try:
-        await conn.execute(SETUP)
-    finally:
-        await conn.close()
+    await run_sql(database.admin, SETUP)
 
 
 async def _state(target: Target) -> dict[str, object]:

@@ -10,7 +10,6 @@ would otherwise make every "unused" check warn)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import asyncpg
 import pytest
@@ -18,8 +17,9 @@ import pytest
 from pressroom.insights import indexes
 from pressroom.insights.bloat import index_bloat
 from pressroom.insights.indexes import Thresholds
-from pressroom.insights.model import Finding, Options, Section, Status, Table
+from pressroom.insights.model import Options, Section, Status
 from pressroom.insights.target import Target
+from tests.insights.helpers import connected, finding, own_schema, rows
 
 CHECKS = (
     "indexes.unused",
@@ -34,16 +34,6 @@ SMALL_BLOAT = Thresholds(bloat_bytes=256 * 1024)
 Run = Callable[..., Awaitable[None]]
 
 
-def finding(section: Section, check: str) -> Finding:
-    (found,) = [f for f in section.findings if f.check == check]
-    return found
-
-
-def rows(section: Section, title: str) -> list[dict[str, Any]]:
-    tables: list[Table] = [t for t in section.tables if t.title == title]
-    return tables[0].as_json()["rows"] if tables else []
-
-
 async def inspect(target: Target, thresholds: Thresholds | None = None) -> Section:
     return await indexes.inspect(target, Options(limit=100), thresholds)
 
@@ -52,28 +42,23 @@ async def inspect(target: Target, thresholds: Thresholds | None = None) -> Secti
 async def run(admin_dsn: str) -> AsyncIterator[Run]:
     """Runs statements in a session of their own and makes it publish its statistics at once
     (PostgreSQL 15 otherwise batches them for up to a second), so usage counters are exact."""
-    conn = await asyncpg.connect(admin_dsn)
+    async with connected(admin_dsn) as conn:
 
-    async def execute(*statements: str) -> None:
-        async with conn.transaction():
-            for statement in statements:
-                await conn.execute(statement)
-            await conn.execute("SELECT pg_stat_force_next_flush()")
+        async def execute(*statements: str) -> None:
+            async with conn.transaction():
+                for statement in statements:
+                    await conn.execute(statement)
+                await conn.execute("SELECT pg_stat_force_next_flush()")
 
-    try:
         yield execute
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
 async def schema(target: Target, request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """A schema of the test's own, on a database with nothing else of interest in it."""
-    name = "t_" + request.node.name.removeprefix("test_")[:40]
     await target.conn.execute("DROP SCHEMA IF EXISTS pressroom CASCADE")
-    await target.conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")
-    yield name
-    await target.conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    async with own_schema(target.conn, request, "t_") as name:
+        yield name
 
 
 async def test_inspects_pressrooms_own_schema(target: Target) -> None:
@@ -265,8 +250,7 @@ async def test_failed_concurrent_builds_leave_invalid_indexes(
     target: Target, schema: str, admin_dsn: str
 ) -> None:
     s = schema
-    conn = await asyncpg.connect(admin_dsn)
-    try:
+    async with connected(admin_dsn) as conn:
         await conn.execute(
             f"""
             CREATE TABLE {s}.inv (x int);
@@ -284,8 +268,6 @@ async def test_failed_concurrent_builds_leave_invalid_indexes(
         )
         with pytest.raises(asyncpg.DivisionByZeroError):
             await conn.execute(f"REINDEX INDEX CONCURRENTLY {s}.inv_twice")
-    finally:
-        await conn.close()
 
     section = await inspect(target)
     invalid = finding(section, "indexes.invalid")

@@ -4,45 +4,21 @@ sequences near their end, a snapshot holding back vacuum, and a VACUUM caught in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from pressroom.insights import maintenance
 from pressroom.insights.maintenance import Thresholds, age_status
-from pressroom.insights.model import Finding, Options, Section, Status
+from pressroom.insights.model import Options, Status
 from pressroom.insights.target import Target
+from tests.insights.helpers import connected, eventually, findings, rows, run_sql
 
 INT4_MAX = 2**31 - 1
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
-
-
-async def run(dsn: str, sql: str) -> None:
-    """Runs `sql` in a session of its own and ends it, which flushes its table statistics."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def findings(section: Section, check: str) -> list[Finding]:
-    return [f for f in section.findings if f.check == check]
-
-
-def rows(section: Section, title: str) -> list[dict[str, Any]]:
-    table = next(t for t in section.tables if t.title == title)
-    return table.as_json()["rows"]  # type: ignore[no-any-return]
+# Vacuum and analyze statistics reach the views more slowly than sessions do.
+TIMEOUT_S = 15.0
 
 
 @pytest.fixture
@@ -76,7 +52,7 @@ async def test_dead_rows_with_autovacuum_off(
     target: Target, admin_dsn: str, scratch: list[str]
 ) -> None:
     scratch.append("TABLE IF EXISTS doctor_dead")
-    await run(
+    await run_sql(
         admin_dsn,
         "CREATE TABLE doctor_dead (id int, pad text) WITH (autovacuum_enabled = off); "
         "INSERT INTO doctor_dead SELECT i, 'x' FROM generate_series(1, 50000) i; "
@@ -89,7 +65,7 @@ async def test_dead_rows_with_autovacuum_off(
         )
         return bool(dead and dead >= 45000)
 
-    await eventually(counted)
+    await eventually(counted, TIMEOUT_S)
     section = await maintenance.inspect(target, Options())
     (finding,) = findings(section, "maintenance.dead_rows")
     assert finding.status is Status.WARN
@@ -115,7 +91,7 @@ async def test_dead_rows_with_autovacuum_off(
 async def test_table_never_analyzed(target: Target, admin_dsn: str, scratch: list[str]) -> None:
     scratch.append("TABLE IF EXISTS doctor_unanalyzed")
     # Autovacuum off: it would otherwise analyze the table before the test looks.
-    await run(
+    await run_sql(
         admin_dsn,
         "CREATE TABLE doctor_unanalyzed (id int) WITH (autovacuum_enabled = off); "
         "INSERT INTO doctor_unanalyzed SELECT generate_series(1, 1000)",
@@ -128,7 +104,7 @@ async def test_table_never_analyzed(target: Target, admin_dsn: str, scratch: lis
             for f in findings(section, "maintenance.never_analyzed")
         )
 
-    await eventually(reported)
+    await eventually(reported, TIMEOUT_S)
     section = await maintenance.inspect(target, Options())
     (finding,) = [
         f for f in findings(section, "maintenance.never_analyzed") if "doctor_unanalyzed" in f.title
@@ -199,8 +175,7 @@ async def test_sequences_near_their_end(target: Target, scratch: list[str]) -> N
 
 
 async def test_open_snapshot_holds_back_vacuum(target: Target, admin_dsn: str) -> None:
-    holder = await asyncpg.connect(admin_dsn)
-    try:
+    async with connected(admin_dsn) as holder:
         await holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1")
         pid = holder.get_server_pid()
         limits = Thresholds(horizon_seconds=0.1)
@@ -210,7 +185,7 @@ async def test_open_snapshot_holds_back_vacuum(target: Target, admin_dsn: str) -
             (finding,) = findings(section, "maintenance.vacuum_horizon")
             return finding.status is Status.WARN and f"pid {pid}" in finding.title
 
-        await eventually(reported)
+        await eventually(reported, TIMEOUT_S)
         section = await maintenance.inspect(target, Options(), limits)
         holders = rows(section, "What holds the vacuum horizon")
         assert any(row["holder"] == f"pid {pid}" and row["kind"] == "session" for row in holders)
@@ -218,8 +193,6 @@ async def test_open_snapshot_holds_back_vacuum(target: Target, admin_dsn: str) -
         section = await maintenance.inspect(target, Options())
         (finding,) = findings(section, "maintenance.vacuum_horizon")
         assert finding.status is Status.PASS
-    finally:
-        await holder.close()
 
 
 async def test_running_vacuum_is_listed(target: Target, admin_dsn: str, scratch: list[str]) -> None:
@@ -228,9 +201,7 @@ async def test_running_vacuum_is_listed(target: Target, admin_dsn: str, scratch:
         "CREATE TABLE doctor_pinned (id int) WITH (autovacuum_enabled = off); "
         "INSERT INTO doctor_pinned SELECT generate_series(1, 1000)"
     )
-    pin = await asyncpg.connect(admin_dsn)
-    vacuum = await asyncpg.connect(admin_dsn)
-    try:
+    async with connected(admin_dsn) as pin, connected(admin_dsn) as vacuum:
         # An open cursor keeps the first page pinned; a freezing VACUUM needs that page to
         # itself and waits, visible in pg_stat_progress_vacuum.
         await pin.execute(
@@ -247,7 +218,7 @@ async def test_running_vacuum_is_listed(target: Target, admin_dsn: str, scratch:
             )
 
         try:
-            await eventually(listed)
+            await eventually(listed, TIMEOUT_S)
             section = await maintenance.inspect(target, Options())
             (row,) = [
                 r
@@ -262,9 +233,6 @@ async def test_running_vacuum_is_listed(target: Target, admin_dsn: str, scratch:
         finally:
             await pin.execute("COMMIT")
             await asyncio.wait_for(running, 15)
-    finally:
-        await pin.close()
-        await vacuum.close()
 
 
 def test_age_thresholds() -> None:

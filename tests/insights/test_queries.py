@@ -3,39 +3,25 @@ uncached statements provoked for real, track_io_timing, charts, and resets that 
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 
-import asyncpg
 import pytest
 
 from pressroom.insights import queries, snapshots
 from pressroom.insights.model import Options, Section, Status
 from pressroom.insights.queries import Thresholds
 from pressroom.insights.target import Target, describe
-
-
-class Rollback(Exception):
-    pass
-
-
-async def _queryid(conn: asyncpg.Connection, fragment: str) -> int:
-    queryid = await conn.fetchval(
-        "SELECT queryid FROM pg_stat_statements WHERE query LIKE $1 "
-        "AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
-        f"%{fragment}%",
-    )
-    assert queryid is not None, fragment
-    return int(queryid)
-
-
-async def _probe(conn: asyncpg.Connection, statement: str, times: int) -> None:
-    for _ in range(times):
-        await conn.fetchval(statement)
+from tests.insights.helpers import (
+    connected,
+    finding,
+    queryid_of,
+    rolled_back,
+    run_repeatedly,
+)
 
 
 def _finding(section: Section, check: str) -> tuple[Status, str]:
-    found = next(f for f in section.findings if f.check == check)
+    found = finding(section, check)
     return found.status, found.detail
 
 
@@ -47,10 +33,10 @@ def _calls(section: Section, queryid: int) -> int | None:
 async def test_top_statements_over_a_window_and_since_the_reset(target: Target) -> None:
     conn = target.conn
     await conn.execute("CREATE TABLE top_probe (x int)")
-    await _probe(conn, "SELECT count(*) FROM top_probe", 2)
-    queryid = await _queryid(conn, "FROM top_probe")
+    await run_repeatedly(conn, "SELECT count(*) FROM top_probe", 2)
+    queryid = await queryid_of(conn, "FROM top_probe")
     first = await snapshots.take_snapshot(conn)
-    await _probe(conn, "SELECT count(*) FROM top_probe", 5)
+    await run_repeatedly(conn, "SELECT count(*) FROM top_probe", 5)
     second = await snapshots.take_snapshot(conn)
 
     windowed = await queries.inspect(target, Options(since=first, until=second))
@@ -80,7 +66,7 @@ async def test_charts_come_from_the_snapshots(target: Target) -> None:
     conn = target.conn
     await conn.execute("CREATE TABLE chart_probe (x int)")
     first = await snapshots.take_snapshot(conn)
-    await _probe(conn, "SELECT count(*) FROM chart_probe", 3)
+    await run_repeatedly(conn, "SELECT count(*) FROM chart_probe", 3)
     await snapshots.take_snapshot(conn)
     section = await queries.inspect(target, Options(since=first))
     titles = {c.title for c in section.charts}
@@ -91,18 +77,16 @@ async def test_charts_come_from_the_snapshots(target: Target) -> None:
     }
     assert all(series.points for chart in section.charts for series in chart.series)
 
-    with contextlib.suppress(Rollback):
-        async with conn.transaction():
-            await conn.execute("DROP SCHEMA pressroom_insights CASCADE")
-            assert (await queries.inspect(target, Options())).charts == []
-            raise Rollback
+    async with rolled_back(conn):
+        await conn.execute("DROP SCHEMA pressroom_insights CASCADE")
+        assert (await queries.inspect(target, Options())).charts == []
 
 
 async def test_slow_statements_are_found(target: Target) -> None:
     conn = target.conn
     await conn.execute("CREATE TABLE slow_probe (x int); INSERT INTO slow_probe VALUES (1)")
-    await _probe(conn, "SELECT pg_sleep(0.03) FROM slow_probe", 3)
-    queryid = await _queryid(conn, "FROM slow_probe")
+    await run_repeatedly(conn, "SELECT pg_sleep(0.03) FROM slow_probe", 3)
+    queryid = await queryid_of(conn, "FROM slow_probe")
     lowered = Thresholds(slow_mean_ms=25, slow_min_calls=3)
     section = await queries.inspect(target, Options(), lowered)
     status, detail = _finding(section, "queries.slow")
@@ -129,8 +113,8 @@ async def test_statements_reading_outside_shared_buffers_are_found(target: Targe
         f"CREATE TABLE cold AS SELECT g AS id, repeat('x', 900) AS pad "
         f"FROM generate_series(1, {rows}) g"
     )
-    await _probe(conn, "SELECT count(*) FROM cold WHERE pad = 'y'", 2)
-    queryid = await _queryid(conn, "FROM cold")
+    await run_repeatedly(conn, "SELECT count(*) FROM cold WHERE pad = 'y'", 2)
+    queryid = await queryid_of(conn, "FROM cold")
     section = await queries.inspect(target, Options())
     status, detail = _finding(section, "queries.cache_hit")
     assert status is Status.WARN
@@ -170,28 +154,23 @@ async def test_track_io_timing_off_is_a_warning_with_its_fix(target: Target) -> 
 
 async def test_without_pg_stat_statements_the_section_says_how_to_get_it(target: Target) -> None:
     conn = target.conn
-    with contextlib.suppress(Rollback):
-        async with conn.transaction():
-            await conn.execute("DROP EXTENSION pg_stat_statements")
-            without = await describe(conn)
-            section = await queries.inspect(without, Options())
-            finding = section.findings[0]
-            assert finding.check == "queries.pg_stat_statements"
-            assert finding.status is Status.WARN
-            assert finding.fix_sql == ("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",)
-            assert section.tables == []
-            assert await queries.statement_text(conn, 1) is None
-            with pytest.raises(queries.QueriesError, match="not installed"):
-                await queries.reset_statistics(conn)
-            raise Rollback
+    async with rolled_back(conn):
+        await conn.execute("DROP EXTENSION pg_stat_statements")
+        without = await describe(conn)
+        section = await queries.inspect(without, Options())
+        finding = section.findings[0]
+        assert finding.check == "queries.pg_stat_statements"
+        assert finding.status is Status.WARN
+        assert finding.fix_sql == ("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",)
+        assert section.tables == []
+        assert await queries.statement_text(conn, 1) is None
+        with pytest.raises(queries.QueriesError, match="not installed"):
+            await queries.reset_statistics(conn)
 
 
 async def _other_database_dsn(admin_dsn: str) -> str:
-    conn = await asyncpg.connect(admin_dsn)
-    try:
+    async with connected(admin_dsn) as conn:
         name = await conn.fetchval("SELECT current_database()")
-    finally:
-        await conn.close()
     return admin_dsn.replace(f"/{name}?", "/postgres?")
 
 
@@ -199,16 +178,13 @@ async def test_a_reset_keeps_the_history_and_other_databases(
     target: Target, admin_dsn: str
 ) -> None:
     conn = target.conn
-    other = await asyncpg.connect(await _other_database_dsn(admin_dsn))
-    try:
+    async with connected(await _other_database_dsn(admin_dsn)) as other:
         await other.fetchval("SELECT count(*) AS reset_scope_probe FROM pg_class")
-    finally:
-        await other.close()
     await conn.execute("CREATE TABLE reset_probe (x int)")
-    await _probe(conn, "SELECT count(*) FROM reset_probe", 2)
-    queryid = await _queryid(conn, "FROM reset_probe")
+    await run_repeatedly(conn, "SELECT count(*) FROM reset_probe", 2)
+    queryid = await queryid_of(conn, "FROM reset_probe")
     first = await snapshots.take_snapshot(conn)
-    await _probe(conn, "SELECT count(*) FROM reset_probe", 4)
+    await run_repeatedly(conn, "SELECT count(*) FROM reset_probe", 4)
 
     await queries.reset_statistics(conn)
 
@@ -225,7 +201,7 @@ async def test_a_reset_keeps_the_history_and_other_databases(
         )
         == 1
     )
-    await _probe(conn, "SELECT count(*) FROM reset_probe", 3)
+    await run_repeatedly(conn, "SELECT count(*) FROM reset_probe", 3)
     second = await snapshots.take_snapshot(conn)
 
     # The window spans the reset and keeps the work on both sides of it.

@@ -4,40 +4,27 @@ that keeps WAL, the archiver failing and recovering; the standby checks on their
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from pressroom.config import Settings
 from pressroom.insights import replication
-from pressroom.insights.model import Finding, Options, Section, Status
+from pressroom.insights.model import Options, Status
 from pressroom.insights.replication import StandbyState, Thresholds, standby_findings
 from pressroom.insights.target import Target
 from pressroom.local.binaries import find_postgres
+from tests.insights.helpers import eventually, findings, rows
 from tests.support import scratch_dir
 
 SLOT = "doctor_test_slot"
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
-
-
-def findings(section: Section, check: str) -> list[Finding]:
-    return [f for f in section.findings if f.check == check]
-
-
-def rows(section: Section, title: str) -> list[dict[str, Any]]:
-    table = next(t for t in section.tables if t.title == title)
-    return table.as_json()["rows"]  # type: ignore[no-any-return]
+# A replica connecting and the archiver noticing a failure take a few status intervals.
+TIMEOUT_S = 20.0
+POLL_S = 0.1
 
 
 async def write_wal(target: Target) -> None:
@@ -132,7 +119,7 @@ async def test_wal_receiver_shows_as_replica(
                     for row in rows(section, "Replicas")
                 )
 
-            await eventually(streaming)
+            await eventually(streaming, TIMEOUT_S, POLL_S)
             section = await replication.inspect(target, Options())
             (finding,) = findings(section, "replication.replicas")
             assert finding.status is Status.PASS
@@ -164,7 +151,7 @@ async def test_failing_archiver_then_recovery(target: Target) -> None:
     await target.conn.execute("SELECT pg_reload_conf()")
     try:
         await write_wal(target)
-        await eventually(archiver_fails)
+        await eventually(archiver_fails, TIMEOUT_S, POLL_S)
         section = await replication.inspect(target, Options())
         (finding,) = findings(section, "replication.archiver")
         assert finding.status is Status.FAIL
@@ -180,7 +167,7 @@ async def test_failing_archiver_then_recovery(target: Target) -> None:
     async def recovered() -> bool:
         return not await archiver_fails()
 
-    await eventually(recovered)
+    await eventually(recovered, TIMEOUT_S, POLL_S)
     section = await replication.inspect(target, Options())
     (finding,) = findings(section, "replication.archiver")
     assert finding.status is Status.PASS

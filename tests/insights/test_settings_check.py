@@ -4,8 +4,7 @@ and rejected configuration lines."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from pressroom.config import Settings
 from pressroom.insights import settings_check
-from pressroom.insights.model import Finding, Options, Section, Status
+from pressroom.insights.model import Options, Section, Status
 from pressroom.insights.settings_check import (
     format_duration,
     format_memory,
@@ -27,6 +26,7 @@ from pressroom.insights.target import Target, open_target
 from pressroom.local.layout import Layout
 from pressroom.local.machine import Machine, detect_machine
 from pressroom.local.postgres import STACK_CONF
+from tests.insights.helpers import eventually, findings, rows
 from tests.support import TEST_MEMORY_BUDGET_MB
 
 MB = 1024**2
@@ -34,22 +34,9 @@ GB = 1024**3
 TABLE = "Settings against the recommendation"
 
 
-def findings(section: Section, check: str) -> list[Finding]:
-    return [f for f in section.findings if f.check == check]
-
-
-def rows(section: Section) -> dict[str, dict[str, Any]]:
-    table = next(t for t in section.tables if t.title == TABLE)
-    return {row["name"]: row for row in table.as_json()["rows"]}
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
+def settings_rows(section: Section) -> dict[str, dict[str, Any]]:
+    """The comparison table's rows by setting name."""
+    return {row["name"]: row for row in rows(section, TABLE)}
 
 
 # --- the normaliser -----------------------------------------------------------------------------
@@ -167,7 +154,7 @@ async def test_stack_matches_its_own_tuning(target: Target, stack: Settings) -> 
         memory_budget_bytes=TEST_MEMORY_BUDGET_MB * MB,
         detected=True,
     )
-    compared = rows(section)
+    compared = settings_rows(section)
     # Every rule, in every unit, compares equal to what the stack wrote from it.
     verdicts = {name: row["verdict"] for name, row in compared.items()}
     assert verdicts == dict.fromkeys(compared, "as recommended")
@@ -199,7 +186,7 @@ async def test_bigger_machine_makes_memory_settings_differ(target: Target, stack
     assert work_mem.fix_sql[-1] == "SELECT pg_reload_conf();"
     assert work_mem.fix_sql[0].startswith("ALTER SYSTEM SET work_mem = '")
 
-    table = rows(section)
+    table = settings_rows(section)
     assert table["shared_buffers"]["status"] == "warn"
     assert table["shared_buffers"]["recommended"] == "8GB"
     # Not every setting depends on memory.
@@ -210,7 +197,7 @@ async def test_unknown_machine_compares_only_machine_independent_settings(
     target: Target,
 ) -> None:
     section = await inspect_settings(target, None)
-    table = rows(section)
+    table = settings_rows(section)
     assert "shared_buffers" not in table
     assert "work_mem" not in table
     assert "checkpoint_timeout" in table
@@ -226,7 +213,7 @@ async def test_inspect_detects_the_local_machine(target: Target) -> None:
     section = await settings_check.inspect(target, Options())
     (machine,) = findings(section, "settings.machine")
     assert "detected: the server runs on this host" in machine.detail
-    assert "shared_buffers" in rows(section)
+    assert "shared_buffers" in settings_rows(section)
 
 
 # --- dangerous settings ------------------------------------------------------------------------------

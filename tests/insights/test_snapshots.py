@@ -16,20 +16,7 @@ from pressroom.insights import snapshots
 from pressroom.insights.snapshots import StatementStats
 from pressroom.insights.snapshotter import Snapshotter
 from pressroom.insights.target import Target
-
-
-class Rollback(Exception):
-    pass
-
-
-async def _queryid(conn: asyncpg.Connection, fragment: str) -> int:
-    queryid = await conn.fetchval(
-        "SELECT queryid FROM pg_stat_statements WHERE query LIKE $1 "
-        "AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
-        f"%{fragment}%",
-    )
-    assert queryid is not None, fragment
-    return int(queryid)
+from tests.insights.helpers import queryid_of, rolled_back, run_repeatedly
 
 
 def _find(statements: list[StatementStats], queryid: int) -> StatementStats | None:
@@ -45,15 +32,14 @@ async def _calls(
 
 
 async def _probe(conn: asyncpg.Connection, table: str, times: int) -> None:
-    for _ in range(times):
-        await conn.fetchval(f"SELECT count(*) FROM {table}")
+    await run_repeatedly(conn, f"SELECT count(*) FROM {table}", times)
 
 
 async def test_a_window_counts_only_the_work_between_its_snapshots(target: Target) -> None:
     conn = target.conn
     await conn.execute("CREATE TABLE window_probe (x int)")
     await _probe(conn, "window_probe", 3)
-    queryid = await _queryid(conn, "FROM window_probe")
+    queryid = await queryid_of(conn, "FROM window_probe")
 
     first = await snapshots.take_snapshot(conn)
     await _probe(conn, "window_probe", 5)
@@ -88,7 +74,7 @@ async def test_a_reset_in_between_counts_the_later_value_alone(target: Target) -
     conn = target.conn
     await conn.execute("CREATE TABLE reset_probe (x int)")
     await _probe(conn, "reset_probe", 3)
-    queryid = await _queryid(conn, "FROM reset_probe")
+    queryid = await queryid_of(conn, "FROM reset_probe")
     first = await snapshots.take_snapshot(conn)
     await _probe(conn, "reset_probe", 4)
     # This entry alone: pg_stat_statements_info does not see it, only its counters going down.
@@ -106,7 +92,7 @@ async def test_a_statement_gone_and_back_counts_from_zero(target: Target) -> Non
     conn = target.conn
     await conn.execute("CREATE TABLE gone_probe (x int)")
     await _probe(conn, "gone_probe", 6)
-    queryid = await _queryid(conn, "FROM gone_probe")
+    queryid = await queryid_of(conn, "FROM gone_probe")
     first = await snapshots.take_snapshot(conn)
     await conn.execute("SELECT pg_stat_statements_reset(0, 0, $1)", queryid)
     second = await snapshots.take_snapshot(conn)  # the entry is gone now
@@ -189,7 +175,7 @@ async def test_statement_intervals_chart_the_work_per_snapshot(target: Target) -
     await conn.execute("CREATE TABLE interval_probe (x int)")
     first = await snapshots.take_snapshot(conn)
     await _probe(conn, "interval_probe", 4)
-    queryid = await _queryid(conn, "FROM interval_probe")
+    queryid = await queryid_of(conn, "FROM interval_probe")
     second = await snapshots.take_snapshot(conn)
     third = await snapshots.take_snapshot(conn)
 
@@ -206,7 +192,7 @@ async def test_retention_prunes_old_snapshots(target: Target) -> None:
     await conn.execute("CREATE TABLE old_probe (x int)")
     await _probe(conn, "old_probe", 2)
     old = await snapshots.take_snapshot(conn)
-    queryid = await _queryid(conn, "FROM old_probe")
+    queryid = await queryid_of(conn, "FROM old_probe")
     await conn.execute(
         "UPDATE pressroom_insights.snapshots SET taken_at = taken_at - interval '40 days' "
         "WHERE taken_at = $1",
@@ -235,54 +221,50 @@ async def test_the_schema_is_idempotent_and_reads_never_create_it(target: Target
     await snapshots.ensure_schema(conn)
     await snapshots.ensure_schema(conn)
     assert await snapshots.schema_version(conn) == snapshots.SCHEMA_VERSION
-    with contextlib.suppress(Rollback):
-        async with conn.transaction():
-            await conn.execute("DROP SCHEMA pressroom_insights CASCADE")
-            assert await snapshots.size_history(conn, None, None) == []
-            assert await snapshots.snapshot_times(conn) == []
-            assert await snapshots.database_history(conn, None, None) == []
-            assert await snapshots.stored_statement_text(conn, 1) is None
-            live = await snapshots.statement_window(conn, None, None)
-            assert live.statements  # pg_stat_statements' own values need no schema
-            windowed = await snapshots.statement_window(
-                conn, (await conn.fetchval("SELECT now()")) - timedelta(hours=1), None
-            )
-            assert windowed.statements == []
-            assert "No snapshots yet" in (windowed.missing or "")
-            assert not await snapshots.has_schema(conn)
-            raise Rollback
+    async with rolled_back(conn):
+        await conn.execute("DROP SCHEMA pressroom_insights CASCADE")
+        assert await snapshots.size_history(conn, None, None) == []
+        assert await snapshots.snapshot_times(conn) == []
+        assert await snapshots.database_history(conn, None, None) == []
+        assert await snapshots.stored_statement_text(conn, 1) is None
+        live = await snapshots.statement_window(conn, None, None)
+        assert live.statements  # pg_stat_statements' own values need no schema
+        windowed = await snapshots.statement_window(
+            conn, (await conn.fetchval("SELECT now()")) - timedelta(hours=1), None
+        )
+        assert windowed.statements == []
+        assert "No snapshots yet" in (windowed.missing or "")
+        assert not await snapshots.has_schema(conn)
 
 
 async def test_without_pg_stat_statements_sizes_and_counters_are_still_recorded(
     target: Target,
 ) -> None:
     conn = target.conn
-    with contextlib.suppress(Rollback):
-        async with conn.transaction():
-            await conn.execute("DROP EXTENSION pg_stat_statements")
-            taken = await snapshots.take_snapshot(conn)
-            row = await conn.fetchrow(
-                "SELECT s.statements, count(DISTINCT r.relation) AS relations, "
-                "count(DISTINCT d.snapshot_id) AS counters "
-                "FROM pressroom_insights.snapshots s "
-                "LEFT JOIN pressroom_insights.relation_sizes r ON r.snapshot_id = s.id "
-                "LEFT JOIN pressroom_insights.database_stats d ON d.snapshot_id = s.id "
-                "WHERE s.taken_at = $1 GROUP BY s.statements",
-                taken,
-            )
-            assert row is not None
-            assert not row["statements"]
-            assert row["relations"] > 0
-            assert row["counters"] == 1
-            assert await snapshots.live_statements(conn) is None
-            raise Rollback
+    async with rolled_back(conn):
+        await conn.execute("DROP EXTENSION pg_stat_statements")
+        taken = await snapshots.take_snapshot(conn)
+        row = await conn.fetchrow(
+            "SELECT s.statements, count(DISTINCT r.relation) AS relations, "
+            "count(DISTINCT d.snapshot_id) AS counters "
+            "FROM pressroom_insights.snapshots s "
+            "LEFT JOIN pressroom_insights.relation_sizes r ON r.snapshot_id = s.id "
+            "LEFT JOIN pressroom_insights.database_stats d ON d.snapshot_id = s.id "
+            "WHERE s.taken_at = $1 GROUP BY s.statements",
+            taken,
+        )
+        assert row is not None
+        assert not row["statements"]
+        assert row["relations"] > 0
+        assert row["counters"] == 1
+        assert await snapshots.live_statements(conn) is None
 
 
 async def test_concurrent_snapshots_never_count_twice(target: Target, admin_dsn: str) -> None:
     conn = target.conn
     await conn.execute("CREATE TABLE twice_probe (x int)")
     await _probe(conn, "twice_probe", 1)
-    queryid = await _queryid(conn, "FROM twice_probe")
+    queryid = await queryid_of(conn, "FROM twice_probe")
     start = await snapshots.take_snapshot(conn)
     await _probe(conn, "twice_probe", 3)
     others = [await asyncpg.connect(admin_dsn) for _ in range(3)]

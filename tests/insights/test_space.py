@@ -14,27 +14,14 @@ import pytest
 
 from pressroom.insights import space
 from pressroom.insights.bloat import table_bloat
-from pressroom.insights.model import Finding, Kind, Options, Section, Status, Table
+from pressroom.insights.model import Kind, Options, Section, Status
 from pressroom.insights.snapshots import take_snapshot
 from pressroom.insights.space import Thresholds
 from pressroom.insights.target import Target
+from tests.insights.helpers import finding, own_schema, rows, table
 
 # Thresholds a test-sized table crosses: a megabyte of waste instead of 100 MB.
 SMALL_BLOAT = Thresholds(table_bloat_bytes=1024 * 1024)
-
-
-def finding(section: Section, check: str) -> Finding:
-    (found,) = [f for f in section.findings if f.check == check]
-    return found
-
-
-def table(section: Section, title: str) -> Table:
-    (found,) = [t for t in section.tables if t.title == title]
-    return found
-
-
-def rows(section: Section, title: str) -> list[dict[str, Any]]:
-    return table(section, title).as_json()["rows"]  # type: ignore[no-any-return]
 
 
 async def inspect(target: Target, thresholds: Thresholds | None = None, **options: Any) -> Section:
@@ -43,10 +30,8 @@ async def inspect(target: Target, thresholds: Thresholds | None = None, **option
 
 @pytest.fixture
 async def schema(target: Target, request: pytest.FixtureRequest) -> AsyncIterator[str]:
-    name = "s_" + request.node.name.removeprefix("test_")[:40]
-    await target.conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")
-    yield name
-    await target.conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    async with own_schema(target.conn, request, "s_") as name:
+        yield name
 
 
 async def test_growth_waits_for_snapshots(target: Target) -> None:

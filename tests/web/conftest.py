@@ -8,7 +8,6 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -17,6 +16,7 @@ from pressroom.access.keys import Scope, create_key
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.web.app import create_dashboard
+from tests.insights.helpers import connected
 
 BASE = "http://test"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -36,12 +36,9 @@ def dashboard_settings(stack: Settings) -> Settings:
 
 @pytest.fixture(scope="module")
 async def keys(database: DatabaseTargets) -> Keys:
-    conn = await asyncpg.connect(database.writer)
-    try:
+    async with connected(database.writer) as conn:
         admin, admin_token = await create_key(conn, "dashboard test admin", [Scope.ADMIN])
         _, write_token = await create_key(conn, "dashboard test writer", [Scope.WRITE])
-    finally:
-        await conn.close()
     return Keys(admin_token, write_token, admin.id)
 
 

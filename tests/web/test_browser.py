@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 import uvicorn
 from playwright.async_api import Browser, ConsoleMessage, Page, Request, Response, async_playwright
@@ -28,6 +27,7 @@ from pressroom.insights.sections import SECTIONS
 from pressroom.insights.snapshots import take_snapshot
 from pressroom.local.binaries import ensure_command
 from pressroom.local.ports import free_port
+from tests.insights.helpers import connected
 from tests.web.conftest import Keys, make_dashboard
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
@@ -52,13 +52,10 @@ async def server(stack: Settings, database: DatabaseTargets) -> AsyncIterator[st
     """The dashboard on a real uvicorn (snapshotter on), after a few snapshots and statements so
     that windows and charts have something to show."""
     assert database.admin is not None
-    conn = await asyncpg.connect(database.admin)
-    try:
+    async with connected(database.admin) as conn:
         for i in range(3):
             await conn.fetchval(f"SELECT count(*) FROM pg_class WHERE relpages > {i}")
             await take_snapshot(conn, timedelta(days=1))
-    finally:
-        await conn.close()
     port = free_port()
     app = make_dashboard(stack, database, snapshots=True)
     server = uvicorn.Server(

@@ -23,6 +23,7 @@ from pressroom.db.targets import DatabaseTargets
 from pressroom.insights.sections import SECTIONS
 from pressroom.web.app import create_dashboard
 from pressroom.web.pages import Dashboard
+from tests.insights.helpers import connected
 from tests.web.conftest import (
     Keys,
     csrf_of,
@@ -327,56 +328,52 @@ async def test_cancel_and_terminate_a_backend(
     browser_like: httpx.AsyncClient, database: DatabaseTargets
 ) -> None:
     assert database.admin is not None
-    admin = await asyncpg.connect(database.admin)
-    try:
-        async with session(database.writer, EVIL) as sleeper:
-            sleeping = asyncio.create_task(sleeper.fetchval("SELECT pg_sleep(60) /* cancel-me */"))
-            pid = await _eventually_active(admin, "cancel-me")
-            confirm = await _post(
-                browser_like, "/dashboard/activity/cancel", "/dashboard/activity", pid=str(pid)
-            )
-            assert confirm.status_code == 200
-            assert f"Cancel the statement running in session {pid}?" in confirm.text
-            assert "pg_sleep(60) /* cancel-me */" in confirm.text
-            assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in confirm.text
-            assert "<script>alert" not in confirm.text
-            assert not sleeping.done()
-            done = await browser_like.post(
-                "/dashboard/activity/cancel",
-                data={
-                    "csrf": csrf_of(confirm.text),
-                    "pid": str(pid),
-                    "confirmed": "yes",
-                    "back": "/dashboard/activity",
-                },
-            )
-            assert done.status_code == 303
-            assert done.headers["location"] == "/dashboard/activity"
-            with pytest.raises(asyncpg.QueryCanceledError):
-                await asyncio.wait_for(sleeping, 10)
-            flashed = await browser_like.get("/dashboard/activity")
-            assert f"Sent a cancel to session {pid}." in flashed.text
-            # The session survives a cancel ...
-            assert await sleeper.fetchval("SELECT 1") == 1
+    async with connected(database.admin) as admin, session(database.writer, EVIL) as sleeper:
+        sleeping = asyncio.create_task(sleeper.fetchval("SELECT pg_sleep(60) /* cancel-me */"))
+        pid = await _eventually_active(admin, "cancel-me")
+        confirm = await _post(
+            browser_like, "/dashboard/activity/cancel", "/dashboard/activity", pid=str(pid)
+        )
+        assert confirm.status_code == 200
+        assert f"Cancel the statement running in session {pid}?" in confirm.text
+        assert "pg_sleep(60) /* cancel-me */" in confirm.text
+        assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in confirm.text
+        assert "<script>alert" not in confirm.text
+        assert not sleeping.done()
+        done = await browser_like.post(
+            "/dashboard/activity/cancel",
+            data={
+                "csrf": csrf_of(confirm.text),
+                "pid": str(pid),
+                "confirmed": "yes",
+                "back": "/dashboard/activity",
+            },
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/dashboard/activity"
+        with pytest.raises(asyncpg.QueryCanceledError):
+            await asyncio.wait_for(sleeping, 10)
+        flashed = await browser_like.get("/dashboard/activity")
+        assert f"Sent a cancel to session {pid}." in flashed.text
+        # The session survives a cancel ...
+        assert await sleeper.fetchval("SELECT 1") == 1
 
-            # ... and not a terminate.
-            sleeping = asyncio.create_task(sleeper.fetchval("SELECT pg_sleep(60) /* end-me */"))
-            pid = await _eventually_active(admin, "end-me")
-            page = await browser_like.get("/dashboard/activity")
-            done = await browser_like.post(
-                "/dashboard/activity/terminate",
-                data={"csrf": csrf_of(page.text), "pid": str(pid), "confirmed": "yes"},
-            )
-            assert done.status_code == 303
-            with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
-                await asyncio.wait_for(sleeping, 10)
-            assert (
-                sleeper.is_closed()
-                or await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)
-                == 0
-            )
-    finally:
-        await admin.close()
+        # ... and not a terminate.
+        sleeping = asyncio.create_task(sleeper.fetchval("SELECT pg_sleep(60) /* end-me */"))
+        pid = await _eventually_active(admin, "end-me")
+        page = await browser_like.get("/dashboard/activity")
+        done = await browser_like.post(
+            "/dashboard/activity/terminate",
+            data={"csrf": csrf_of(page.text), "pid": str(pid), "confirmed": "yes"},
+        )
+        assert done.status_code == 303
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            await asyncio.wait_for(sleeping, 10)
+        assert (
+            sleeper.is_closed()
+            or await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)
+            == 0
+        )
 
 
 async def test_signalling_a_backend_that_is_gone_says_so(browser_like: httpx.AsyncClient) -> None:
@@ -398,12 +395,11 @@ async def test_scripts_act_with_a_bearer_key_and_no_token(
     anonymous: httpx.AsyncClient, keys: Keys, database: DatabaseTargets
 ) -> None:
     assert database.admin is not None
-    admin = await asyncpg.connect(database.admin)
-    try:
-        before = await admin.fetchval("SELECT count(*) FROM pressroom_insights.snapshots")
-    except asyncpg.UndefinedTableError:
-        before = 0
-    try:
+    async with connected(database.admin) as admin:
+        try:
+            before = await admin.fetchval("SELECT count(*) FROM pressroom_insights.snapshots")
+        except asyncpg.UndefinedTableError:
+            before = 0
         confirm = await anonymous.post("/dashboard/snapshot", headers=bearer(keys.admin), data={})
         assert confirm.status_code == 200
         assert "Take a snapshot now?" in confirm.text
@@ -414,16 +410,13 @@ async def test_scripts_act_with_a_bearer_key_and_no_token(
         assert "Took a snapshot at" in done.text
         after = await admin.fetchval("SELECT count(*) FROM pressroom_insights.snapshots")
         assert after == before + 1
-    finally:
-        await admin.close()
 
 
 async def test_take_a_snapshot_and_reset_statistics(
     browser_like: httpx.AsyncClient, database: DatabaseTargets
 ) -> None:
     assert database.admin is not None
-    admin = await asyncpg.connect(database.admin)
-    try:
+    async with connected(database.admin) as admin:
         done = await _post(
             browser_like, "/dashboard/snapshot", "/dashboard/space?window=1d", confirmed="yes"
         )
@@ -443,8 +436,6 @@ async def test_take_a_snapshot_and_reset_statistics(
         )
         assert done.status_code == 303
         assert await admin.fetchval(probe) == 0
-    finally:
-        await admin.close()
 
 
 # -- explain --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import typer
 
 from pressroom.cli.common import console, settings, user_errors
 from pressroom.db.targets import resolve_targets
-from pressroom.insights.target import default_dsn
+from pressroom.insights.target import default_dsn, memory_budget_mb
 
 
 def _loopback(host: str) -> bool:
@@ -68,12 +68,8 @@ def dashboard(
             inspect_dsn,
             targets.writer,
             snapshots=snapshots,
-            # The local stack was tuned for its memory budget: the settings page compares with it.
-            base_options=Options(
-                memory_budget_mb=config.pg_memory_budget_mb
-                if dsn is None and not config.uses_external_database
-                else None
-            ),
+            # The settings page compares with what the server was tuned for.
+            base_options=Options(memory_budget_mb=memory_budget_mb(config, dsn)),
         ),
         host=bind,
         port=bind_port,

@@ -31,7 +31,7 @@ from pressroom.insights import (
 )
 from pressroom.insights.model import Options, Section, Status
 from pressroom.insights.sections import SECTIONS, overview
-from pressroom.insights.target import Target, default_dsn, open_target
+from pressroom.insights.target import Target, default_dsn, memory_budget_mb, open_target
 from pressroom.insights.window import parse_window
 
 T = TypeVar("T")
@@ -106,16 +106,13 @@ def _options(
     server_cpus: int | None = None,
 ) -> Options:
     start, end = parse_window(since, until)
-    config = settings()
-    # The local stack was tuned for its memory budget, not the whole machine: compare with that.
-    local_stack = dsn is None and not config.uses_external_database
     return Options(
         since=start,
         until=end,
         limit=limit,
         server_memory_mb=server_memory_mb,
         server_cpus=server_cpus,
-        memory_budget_mb=config.pg_memory_budget_mb if local_stack else None,
+        memory_budget_mb=memory_budget_mb(settings(), dsn),
     )
 
 

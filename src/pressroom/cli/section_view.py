@@ -9,12 +9,11 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from pressroom.insights.formatting import format_value
-from pressroom.insights.model import Chart, Finding, Kind, Section, Status, Table
+from pressroom.insights.model import NUMERIC_KINDS, Chart, Finding, Kind, Section, Status, Table
 
 STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 MARK = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗"}
 SPARKS = "▁▂▃▄▅▆▇█"
-RIGHT_ALIGNED = {Kind.NUMBER, Kind.BYTES, Kind.MS, Kind.SECONDS, Kind.PERCENT}
 
 
 def render_section(console: Console, section: Section, *, passes: bool = True) -> None:
@@ -53,7 +52,7 @@ def _table(table: Table) -> RichTable | Text:
     for column in table.columns:
         view.add_column(
             column.name,
-            justify="right" if column.kind in RIGHT_ALIGNED else "left",
+            justify="right" if column.kind in NUMERIC_KINDS else "left",
             overflow="fold",
             min_width=30 if column.kind is Kind.SQL else None,
             max_width=60 if column.kind is Kind.SQL else None,

@@ -66,6 +66,7 @@ from pressroom.insights.advisor_server import (
     plan_statement,
     statement_kind,
 )
+from pressroom.insights.formatting import human_bytes, ratio_percent
 from pressroom.insights.model import Column, Finding, Kind, Options, Section, Status, Table
 from pressroom.insights.plans import PlanError
 from pressroom.insights.target import HYPOPG, PG_STAT_STATEMENTS, Target
@@ -587,10 +588,6 @@ async def inspect(target: Target, options: Options) -> Section:
     return section
 
 
-def _percent(ratio: float) -> float:
-    return round(ratio * 100, 1)
-
-
 def _recommendation_finding(rec: Recommendation) -> Finding:
     count = len(rec.helps)
     top = rec.helps[0]
@@ -599,9 +596,9 @@ def _recommendation_finding(rec: Recommendation) -> Finding:
         f"A hypothetical index on {rec.schema}.{rec.table_name} ({', '.join(rec.columns)}) "
         f"cuts the planned cost of {statements} among the costliest: query {top.queryid} "
         f"({top.calls} calls, {top.total_ms:.0f} ms in total) from {top.cost_before:.0f} to "
-        f"{top.cost_after:.0f} ({_percent(top.ratio)}% of before)"
+        f"{top.cost_after:.0f} ({ratio_percent(top.ratio)}% of before)"
         + (f", and {count - 1} more (listed below)" if count > 1 else "")
-        + f". {rec.why} Estimated size: {_size(rec.size_bytes)}."
+        + f". {rec.why} Estimated size: {human_bytes(rec.size_bytes)}."
     )
     costs = (
         "The costs are the planner's estimates for generic plans (any parameter values) with a "
@@ -636,7 +633,7 @@ def _no_recommendation(advice: Advice) -> Finding:
     if advice.evaluated:
         detail = (
             f"None of the {len(advice.evaluated)} costliest SELECT statements gets at least "
-            f"{_percent(1 - REQUIRED_GAIN):.0f}% cheaper with any candidate index: the "
+            f"{ratio_percent(1 - REQUIRED_GAIN):.0f}% cheaper with any candidate index: the "
             "existing indexes serve them, or their tables are too small or the rows they read "
             "too many for an index to pay."
         )
@@ -668,7 +665,7 @@ def _unused_finding(unused: Sequence[UnusedIndex], stats_reset: datetime | None)
         status=Status.WARN,
         detail=(
             f"{names}: none of the evaluated statements' plans uses them and no scan of them "
-            f"was counted {since}; together {_size(total)}. Every write to the table still "
+            f"was counted {since}; together {human_bytes(total)}. Every write to the table still "
             "updates them. Indexes behind primary keys, unique and exclusion constraints are "
             "not listed: they enforce rules even when never read."
         ),
@@ -682,15 +679,6 @@ def _unused_finding(unused: Sequence[UnusedIndex], stats_reset: datetime | None)
     )
 
 
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
-
-
 def _tables(advice: Advice, limit: int) -> list[Table]:
     recommended = Table(
         "Recommended indexes",
@@ -702,7 +690,7 @@ def _tables(advice: Advice, limit: int) -> list[Table]:
                 ", ".join(r.columns),
                 r.size_bytes,
                 len(r.helps),
-                _percent(r.best_ratio),
+                ratio_percent(r.best_ratio),
                 "; ".join(r.statements),
             )
             for r in advice.recommendations
@@ -721,7 +709,7 @@ def _tables(advice: Advice, limit: int) -> list[Table]:
                 h.total_ms,
                 round(h.cost_before, 2),
                 round(h.cost_after, 2),
-                _percent(h.ratio),
+                ratio_percent(h.ratio),
                 h.query,
             )
             for r in advice.recommendations

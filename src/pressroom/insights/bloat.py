@@ -27,10 +27,13 @@ alignment, btree inner levels and posting lists.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
+
+from pressroom.insights.formatting import ratio_percent
+from pressroom.insights.model import Column, Kind
 
 # Sizes of the on-disk structures (src/include/storage/bufpage.h, access/htup_details.h,
 # access/itup.h, access/nbtree.h); stable across every supported major version.
@@ -204,6 +207,24 @@ class Bloat:
         # Both: a big index at 5% is normal churn, a tiny one at 80% is a few empty pages.
         return self.ratio >= min_ratio and self.wasted_bytes >= min_bytes
 
+    def measures(self) -> tuple[int, int, int, float]:
+        """The values under MEASURE_COLUMNS."""
+        return (
+            self.actual_bytes,
+            self.expected_bytes,
+            self.wasted_bytes,
+            ratio_percent(self.ratio),
+        )
+
+
+# The columns every bloat table ends with, after those naming the relation.
+MEASURE_COLUMNS = (
+    Column("size", Kind.BYTES),
+    Column("expected size", Kind.BYTES),
+    Column("bloat", Kind.BYTES),
+    Column("bloat %", Kind.PERCENT),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class BloatReport:
@@ -373,22 +394,24 @@ async def server_facts(conn: asyncpg.Connection) -> Server:
     return Server(block_size=row["block_size"], maxalign=row["maxalign"])
 
 
-def _report(estimates: list[Bloat], unestimated: list[str]) -> BloatReport:
-    estimates.sort(key=lambda b: (-b.wasted_bytes, b.relation))
-    return BloatReport(estimates, sorted(unestimated))
+# The pages a relation listed by TABLES or BTREE_INDEXES would need freshly written.
+ExpectedPages = Callable[[asyncpg.Record, list[ColumnStats], Server], int]
 
 
-async def table_bloat(conn: asyncpg.Connection) -> BloatReport:
-    """Estimated bloat of every user table and materialized view (their main fork)."""
+async def _estimate(
+    conn: asyncpg.Connection, query: str, expected_pages: ExpectedPages
+) -> BloatReport:
+    """Every relation `query` lists, its pages against `expected_pages`: most wasted first, and
+    those without statistics for every column named apart."""
     server = await server_facts(conn)
     estimates: list[Bloat] = []
     unestimated: list[str] = []
-    for row in await conn.fetch(TABLES):
+    for row in await conn.fetch(query):
         columns = _columns(row)
         if not _has_statistics(columns, row["tuples"]):
             unestimated.append(row["relation"])
             continue
-        pages = expected_heap_pages(columns, row["tuples"], row["fillfactor"], server)
+        pages = expected_pages(row, columns, server)
         estimates.append(
             Bloat(
                 oid=row["oid"],
@@ -398,34 +421,30 @@ async def table_bloat(conn: asyncpg.Connection) -> BloatReport:
                 expected_bytes=pages * server.block_size,
             )
         )
-    return _report(estimates, unestimated)
+    estimates.sort(key=lambda b: (-b.wasted_bytes, b.relation))
+    return BloatReport(estimates, sorted(unestimated))
+
+
+def _heap_pages(row: asyncpg.Record, columns: list[ColumnStats], server: Server) -> int:
+    return expected_heap_pages(columns, row["tuples"], row["fillfactor"], server)
+
+
+def _btree_pages(row: asyncpg.Record, columns: list[ColumnStats], server: Server) -> int:
+    return expected_btree_pages(
+        columns,
+        row["tuples"],
+        row["fillfactor"],
+        server,
+        distinct_keys=_distinct_keys(row, columns),
+    )
+
+
+async def table_bloat(conn: asyncpg.Connection) -> BloatReport:
+    """Estimated bloat of every user table and materialized view (their main fork)."""
+    return await _estimate(conn, TABLES, _heap_pages)
 
 
 async def index_bloat(conn: asyncpg.Connection) -> BloatReport:
     """Estimated bloat of every valid btree index of user tables (other access methods are
     laid out too differently for a statistics-only estimate)."""
-    server = await server_facts(conn)
-    estimates: list[Bloat] = []
-    unestimated: list[str] = []
-    for row in await conn.fetch(BTREE_INDEXES):
-        columns = _columns(row)
-        if not _has_statistics(columns, row["tuples"]):
-            unestimated.append(row["relation"])
-            continue
-        pages = expected_btree_pages(
-            columns,
-            row["tuples"],
-            row["fillfactor"],
-            server,
-            distinct_keys=_distinct_keys(row, columns),
-        )
-        estimates.append(
-            Bloat(
-                oid=row["oid"],
-                relation=row["relation"],
-                table=row["table_name"],
-                actual_bytes=row["pages"] * server.block_size,
-                expected_bytes=pages * server.block_size,
-            )
-        )
-    return _report(estimates, unestimated)
+    return await _estimate(conn, BTREE_INDEXES, _btree_pages)

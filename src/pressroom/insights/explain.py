@@ -42,7 +42,7 @@ from typing import Any
 import asyncpg
 
 from pressroom.insights import plans
-from pressroom.insights.formatting import human_number
+from pressroom.insights.formatting import human_number, rounded
 from pressroom.insights.model import Column, Finding, Kind, Section, Status, Table
 from pressroom.insights.plans import PlanError
 from pressroom.insights.target import Target
@@ -466,26 +466,29 @@ def _indented(node: PlanNode) -> str:
     return f"{DEPTH_INDENT * node.depth}{arrow}{prefix}{node.label}"
 
 
-def _details(node: PlanNode) -> str | None:
-    parts = []
+def node_details(node: PlanNode, *, index_label: str = "index") -> list[str]:
+    """What a node tests and where it went to disk, one phrase each, for the table here and the
+    dashboard's tree; a condition that is also the index condition or filter is named once."""
+    details = []
     if node.index_cond:
-        parts.append(f"index: {node.index_cond}")
-    parts += [
+        details.append(f"{index_label}: {node.index_cond}")
+    details += [
         f"{key.lower()}: {value}"
         for key, value in node.conditions.items()
         if value not in (node.index_cond, node.filter)
     ]
     if node.filter:
-        parts.append(f"filter: {node.filter}")
+        details.append(f"filter: {node.filter}")
     if node.rows_removed_by_filter:
-        parts.append(f"{human_number(node.rows_removed_by_filter)} rows removed by filter")
+        # A count over all loops, whole; rounded so it reads as one wherever it is shown.
+        details.append(f"{human_number(round(node.rows_removed_by_filter))} rows removed by filter")
     if node.spill:
-        parts.append(node.spill)
-    return "; ".join(parts) or None
+        details.append(node.spill)
+    return details
 
 
-def _round(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(value, digits)
+def _details(node: PlanNode) -> str | None:
+    return "; ".join(node_details(node)) or None
 
 
 def plan_table(result: ExplainResult) -> Table:
@@ -512,10 +515,10 @@ def plan_table(result: ExplainResult) -> Table:
                 n.estimated_rows,
                 n.actual_rows,
                 n.loops,
-                _round(n.inclusive_ms),
-                _round(n.exclusive_ms),
-                _round(n.share_percent, 1),
-                _round(n.misestimate, 1),
+                rounded(n.inclusive_ms),
+                rounded(n.exclusive_ms),
+                rounded(n.share_percent, 1),
+                rounded(n.misestimate, 1),
                 n.shared_hit,
                 n.shared_read,
                 "hot" if n.hot else "",
@@ -542,9 +545,9 @@ def plan_table(result: ExplainResult) -> Table:
             (
                 _indented(n),
                 n.estimated_rows,
-                _round(n.inclusive_cost, 2),
-                _round(n.exclusive_cost, 2),
-                _round(n.share_percent, 1),
+                rounded(n.inclusive_cost, 2),
+                rounded(n.exclusive_cost, 2),
+                rounded(n.share_percent, 1),
                 "hot" if n.hot else "",
                 _details(n),
             )

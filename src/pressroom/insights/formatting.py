@@ -49,6 +49,17 @@ def human_number(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def rounded(value: float | None, digits: int = 3) -> float | None:
+    """A measurement as a table carries it, to `digits` decimals; None (not measured) stays
+    None."""
+    return None if value is None else round(value, digits)
+
+
+def ratio_percent(ratio: float) -> float:
+    """A 0..1 ratio as the percentage a Kind.PERCENT cell holds, to a tenth."""
+    return round(ratio * 100, 1)
+
+
 def shorten_sql(text: str, limit: int = SQL_PREVIEW_CHARS) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

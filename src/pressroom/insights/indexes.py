@@ -40,7 +40,7 @@ from typing import Any
 
 import asyncpg
 
-from pressroom.insights.bloat import Bloat, BloatReport, index_bloat
+from pressroom.insights.bloat import MEASURE_COLUMNS, BloatReport, index_bloat
 from pressroom.insights.formatting import human_bytes, human_seconds
 from pressroom.insights.model import Column, Finding, Kind, Options, Section, Status, Table
 from pressroom.insights.snapshots import SCHEMA as SNAPSHOT_SCHEMA
@@ -775,15 +775,8 @@ def bloat_finding(
         )
     table = Table(
         "Estimated btree bloat",
-        (
-            Column("index"),
-            Column("table"),
-            Column("size", Kind.BYTES),
-            Column("expected size", Kind.BYTES),
-            Column("bloat", Kind.BYTES),
-            Column("bloat %", Kind.PERCENT),
-        ),
-        [_bloat_row(b) for b in estimates[:limit]],
+        (Column("index"), Column("table"), *MEASURE_COLUMNS),
+        [(b.relation, b.table, *b.measures()) for b in estimates[:limit]],
         note=" ".join(notes),
     )
     if not large:
@@ -816,17 +809,6 @@ def bloat_finding(
             fix_sql=tuple(f"REINDEX INDEX CONCURRENTLY {b.relation};" for b in large[:limit]),
         ),
         [table],
-    )
-
-
-def _bloat_row(bloat: Bloat) -> tuple[Any, ...]:
-    return (
-        bloat.relation,
-        bloat.table,
-        bloat.actual_bytes,
-        bloat.expected_bytes,
-        bloat.wasted_bytes,
-        round(bloat.ratio * 100, 1),
     )
 
 

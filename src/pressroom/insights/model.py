@@ -3,6 +3,7 @@ section alike without knowing what it inspected."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,6 +18,11 @@ class Status(StrEnum):
     @property
     def severity(self) -> int:
         return {"pass": 0, "warn": 1, "fail": 2}[self.value]
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    """The most severe of `statuses`; nothing found is a pass."""
+    return max(statuses, key=lambda s: s.severity, default=Status.PASS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,15 @@ class Kind(StrEnum):
     TIMESTAMP = "timestamp"  # datetime with a time zone
     SQL = "sql"  # statement text, shown in monospace and shortened in tables
     STATUS = "status"  # a Status value
+
+
+# Kinds whose values are quantities: right-aligned on the terminal and in the dashboard.
+NUMERIC_KINDS = frozenset({Kind.NUMBER, Kind.BYTES, Kind.MS, Kind.SECONDS, Kind.PERCENT})
+
+
+def worst_first(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in the order people should read them: failures, then warnings, then passes."""
+    return sorted(findings, key=lambda finding: -finding.status.severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +132,11 @@ class Section:
 
     @property
     def status(self) -> Status:
-        worst = max((f.status for f in self.findings), key=lambda s: s.severity, default=None)
-        return worst or Status.PASS
+        return worst(f.status for f in self.findings)
+
+    def count(self, status: Status) -> int:
+        """How many of the section's findings have `status`."""
+        return sum(f.status is status for f in self.findings)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -50,6 +50,14 @@ def safe_error(exc: asyncpg.PostgresError) -> PlanError:
     )
 
 
+def safe_message(exc: asyncpg.PostgresError | PressroomError) -> str:
+    """What went wrong, in words safe to show anyone: the server's message only when it cannot
+    quote table data (see safe_error); pressroom's own errors are written to be shown."""
+    if isinstance(exc, asyncpg.PostgresError):
+        return str(safe_error(exc))
+    return str(exc)
+
+
 def placeholder_count(query: str) -> int:
     return max((int(n) for n in PLACEHOLDER.findall(query)), default=0)
 

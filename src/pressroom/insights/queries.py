@@ -22,7 +22,7 @@ import asyncpg
 
 from pressroom.errors import PressroomError
 from pressroom.insights import snapshots
-from pressroom.insights.formatting import human_ms, human_number, shorten_sql
+from pressroom.insights.formatting import human_ms, human_number, rounded, shorten_sql
 from pressroom.insights.model import (
     Chart,
     Column,
@@ -75,21 +75,17 @@ class QueriesError(PressroomError):
     """Query statistics cannot be read or reset as asked."""
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
-
-
 def _row(stats: StatementStats) -> tuple[object, ...]:
     return (
         # As text: JSON readers with doubles would round a 64-bit queryid.
         str(stats.queryid),
         stats.query,
         stats.calls,
-        _rounded(stats.total_exec_time),
-        _rounded(stats.mean_exec_time),
+        rounded(stats.total_exec_time),
+        rounded(stats.mean_exec_time),
         stats.rows,
         stats.shared_blks_read,
-        _rounded(stats.cache_hit_percent),
+        rounded(stats.cache_hit_percent),
     )
 
 

@@ -22,8 +22,17 @@ from pressroom.insights import (
     settings_check,
     space,
 )
-from pressroom.insights.model import Column, Finding, Kind, Options, Section, Status, Table
-from pressroom.insights.plans import safe_error
+from pressroom.insights.model import (
+    Column,
+    Finding,
+    Kind,
+    Options,
+    Section,
+    Status,
+    Table,
+    worst_first,
+)
+from pressroom.insights.plans import safe_message
 from pressroom.insights.target import Target
 
 log = logging.getLogger(__name__)
@@ -82,11 +91,10 @@ async def _inspect_or_explain(target: Target, spec: SectionSpec, options: Option
     (a privilege missing on a managed service, say) must not hide every other check."""
     try:
         return await spec.inspect(target, options)
-    except asyncpg.PostgresError as exc:
-        log.warning("section %s failed: %s", spec.name, exc.sqlstate)
-        reason = str(safe_error(exc))
-    except PressroomError as exc:
-        reason = str(exc)
+    except (asyncpg.PostgresError, PressroomError) as exc:
+        if isinstance(exc, asyncpg.PostgresError):
+            log.warning("section %s failed: %s", spec.name, exc.sqlstate)
+        reason = safe_message(exc)
     return Section(
         spec.name,
         spec.title,
@@ -106,10 +114,7 @@ async def _inspect_or_explain(target: Target, spec: SectionSpec, options: Option
 async def overview(target: Target, options: Options) -> tuple[Section, list[Section]]:
     """Every section, and a summary of their findings: failures first, then warnings."""
     sections = [await _inspect_or_explain(target, spec, options) for spec in SECTIONS.values()]
-    findings = sorted(
-        (finding for section in sections for finding in section.findings),
-        key=lambda finding: -finding.status.severity,
-    )
+    findings = worst_first(finding for section in sections for finding in section.findings)
     summary = Table(
         "Sections",
         (
@@ -123,10 +128,7 @@ async def overview(target: Target, options: Options) -> tuple[Section, list[Sect
             (
                 section.title,
                 section.status.value,
-                *(
-                    sum(f.status is status for f in section.findings)
-                    for status in (Status.FAIL, Status.WARN, Status.PASS)
-                ),
+                *(section.count(status) for status in (Status.FAIL, Status.WARN, Status.PASS)),
             )
             for section in sections
         ],

@@ -25,11 +25,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
-from pressroom.insights.bloat import Bloat, BloatReport, table_bloat
+from pressroom.insights.bloat import MEASURE_COLUMNS, BloatReport, table_bloat
 from pressroom.insights.formatting import human_bytes, human_number
 from pressroom.insights.model import (
     Chart,
@@ -364,14 +363,8 @@ def table_bloat_finding(
         )
     table = Table(
         "Estimated table bloat",
-        (
-            Column("table"),
-            Column("size", Kind.BYTES),
-            Column("expected size", Kind.BYTES),
-            Column("bloat", Kind.BYTES),
-            Column("bloat %", Kind.PERCENT),
-        ),
-        [_bloat_row(b) for b in report.estimates[:limit]],
+        (Column("table"), *MEASURE_COLUMNS),
+        [(b.relation, *b.measures()) for b in report.estimates[:limit]],
         note=" ".join(notes),
     )
     if not large:
@@ -413,16 +406,6 @@ def table_bloat_finding(
             fix_sql=tuple(f"VACUUM (FULL, ANALYZE) {b.relation};" for b in large[:limit]),
         ),
         table,
-    )
-
-
-def _bloat_row(bloat: Bloat) -> tuple[Any, ...]:
-    return (
-        bloat.relation,
-        bloat.actual_bytes,
-        bloat.expected_bytes,
-        bloat.wasted_bytes,
-        round(bloat.ratio * 100, 1),
     )
 
 

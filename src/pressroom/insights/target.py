@@ -167,3 +167,11 @@ def default_dsn(settings: Settings) -> str:
     backend)."""
     targets = resolve_targets(settings)
     return targets.admin or targets.owner
+
+
+def memory_budget_mb(settings: Settings, dsn: str | None) -> int | None:
+    """The memory PostgreSQL was tuned for, when the doctor inspects the local stack (no DSN
+    given, no external database): its `pg_memory_budget_mb`, not the whole machine. None for
+    any other server, whose memory is detected or given."""
+    local_stack = dsn is None and not settings.uses_external_database
+    return settings.pg_memory_budget_mb if local_stack else None

@@ -21,6 +21,11 @@ class WindowError(PressroomError):
     pass
 
 
+def assume_utc(moment: datetime) -> datetime:
+    """`moment` with a time zone: a naive one is taken to be UTC, as everywhere in the doctor."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def parse_moment(text: str | None, now: datetime | None = None) -> datetime | None:
     """`text` as an aware datetime: a duration before `now`, or an ISO timestamp (UTC if no
     zone is given). None or blank means no bound."""
@@ -40,7 +45,7 @@ def parse_moment(text: str | None, now: datetime | None = None) -> datetime | No
             f"{text!r} is not a time: use a duration such as 1h, 30m, 7d, 2w, or an ISO 8601 "
             "timestamp such as 2026-11-21T08:00:00Z"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return assume_utc(moment)
 
 
 def parse_window(

@@ -21,6 +21,7 @@ from pressroom.insights.advisor_model import Recommendation
 from pressroom.insights.formatting import human_bytes, human_seconds
 from pressroom.insights.target import Target
 from pressroom.web.forms import FormError
+from pressroom.web.selection import read_limit
 
 log = logging.getLogger("pressroom.dashboard")
 
@@ -29,9 +30,6 @@ TERMINATE_PATH = "/dashboard/activity/terminate"
 RESET_PATH = "/dashboard/queries/reset"
 SNAPSHOT_PATH = "/dashboard/snapshot"
 CREATE_INDEX_PATH = "/dashboard/advisor/create-index"
-# As many statements as the advisor page evaluates by default, so it finds the same indexes.
-ADVISOR_LIMIT = 20
-MAX_ADVISOR_LIMIT = 500
 
 BACKEND = """
 SELECT pid, usename AS user_name, datname AS database, application_name, backend_type, state,
@@ -82,11 +80,9 @@ def _pid(form: dict[str, str]) -> int:
 
 
 def _limit(form: dict[str, str]) -> int:
-    """How many statements the advisor evaluates: as many as on the page the button was on."""
-    try:
-        return max(1, min(MAX_ADVISOR_LIMIT, int(form.get("limit") or ADVISOR_LIMIT)))
-    except ValueError:
-        return ADVISOR_LIMIT
+    """How many statements the advisor evaluates: as many as on the page the button was on, so
+    it finds the same indexes."""
+    return read_limit(form.get("limit"))
 
 
 async def _backend_details(target: Target, pid: int) -> tuple[list[tuple[str, str]], str | None]:

@@ -26,6 +26,7 @@ from pressroom.config import Settings
 from pressroom.errors import DatabaseUnavailableError
 from pressroom.insights.model import Options
 from pressroom.insights.snapshotter import Snapshotter
+from pressroom.web import render
 from pressroom.web.auth import CHALLENGE, AuthError, CsrfError, bearer_token
 from pressroom.web.forms import FormError
 from pressroom.web.pages import Dashboard, build_router, login_redirect
@@ -33,11 +34,10 @@ from pressroom.web.pages import Dashboard, build_router, login_redirect
 STATIC_DIR = Path(__file__).parent / "static"
 RETRY_AFTER_S = "5"
 log = logging.getLogger("pressroom.dashboard")
-# Set on every response, including redirects, static files and errors.
-BASE_HEADERS = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+# render.BASE_HEADERS as ASGI wants them: lower-case names, bytes.
+BASE_HEADERS = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in render.BASE_HEADERS.items()
 )
 
 

@@ -18,6 +18,7 @@ from html import escape
 
 from pressroom.insights.formatting import human_bytes, human_ms, human_seconds
 from pressroom.insights.model import Chart, Kind
+from pressroom.insights.window import assume_utc
 
 WIDTH = 600  # about the width a chart gets on a laptop screen: text stays near 11px
 HEIGHT = 240
@@ -173,10 +174,6 @@ def time_label(moment: datetime, step: timedelta, first: bool) -> str:
     return moment.strftime("%H:%M")
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _legend_rows(names: list[str], width: float) -> list[list[tuple[int, str, float]]]:
     """Series names flowed into rows that fit the width: (series index, name, x offset)."""
     rows: list[list[tuple[int, str, float]]] = [[]]
@@ -196,7 +193,8 @@ def render_chart(chart: Chart, *, width: int = WIDTH, height: int = HEIGHT) -> s
     """The chart as a standalone <svg> element, every text escaped."""
     plot_width = width - MARGIN_LEFT - MARGIN_RIGHT
     series = [
-        (s.name, [(_aware(t), v) for t, v in s.points if math.isfinite(v)]) for s in chart.series
+        (s.name, [(assume_utc(t), v) for t, v in s.points if math.isfinite(v)])
+        for s in chart.series
     ]
     legend = _legend_rows([name for name, _ in series], plot_width) if series else []
     plot_top = MARGIN_TOP

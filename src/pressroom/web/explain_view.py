@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pressroom.insights.explain import MISESTIMATE_FACTOR, ExplainResult, PlanNode
+from pressroom.insights.explain import MISESTIMATE_FACTOR, ExplainResult, PlanNode, node_details
 from pressroom.insights.formatting import human_bytes, human_ms, human_number
 
 BLOCK_BYTES = 8192  # PostgreSQL's default page size: what a shared block holds
@@ -47,24 +47,6 @@ def _count(value: float | None) -> str:
     return "" if value is None else human_number(round(value))
 
 
-def _details(node: PlanNode) -> list[str]:
-    details = []
-    if node.index_cond:
-        details.append(f"index cond: {node.index_cond}")
-    details += [
-        f"{key.lower()}: {value}"
-        for key, value in node.conditions.items()
-        if value not in (node.index_cond, node.filter)
-    ]
-    if node.filter:
-        details.append(f"filter: {node.filter}")
-    if node.rows_removed_by_filter:
-        details.append(f"{human_number(round(node.rows_removed_by_filter))} rows removed by filter")
-    if node.spill:
-        details.append(node.spill)
-    return details
-
-
 def _misestimate(node: PlanNode) -> tuple[str, str, bool]:
     if node.misestimate is None or node.actual_rows is None:
         return "", "", False
@@ -97,7 +79,7 @@ def node_view(node: PlanNode, analyzed: bool) -> NodeView:
         depth=node.depth,
         label=node.label,
         subplan=node.subplan,
-        details=_details(node),
+        details=node_details(node, index_label="index cond"),
         inclusive=inclusive,
         exclusive=exclusive,
         share=max(0.0, min(100.0, node.share_percent)),

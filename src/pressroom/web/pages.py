@@ -28,8 +28,8 @@ from pressroom.config import Settings
 from pressroom.errors import DatabaseUnavailableError, PressroomError
 from pressroom.insights import explain as explain_module
 from pressroom.insights import queries
-from pressroom.insights.model import Options, Section, Status, Table
-from pressroom.insights.plans import PlanError, safe_error
+from pressroom.insights.model import Options, Section, Status, Table, worst
+from pressroom.insights.plans import PlanError, safe_message
 from pressroom.insights.sections import OVERVIEW, SECTIONS, overview, run_section
 from pressroom.insights.target import Target
 from pressroom.web.actions import (
@@ -197,7 +197,7 @@ class Dashboard:
     def _overall(self) -> str:
         if len(self.statuses) < len(SECTIONS):
             return "unknown"
-        return max(self.statuses.values(), key=lambda s: s.severity).value
+        return worst(self.statuses.values()).value
 
     def page(
         self,
@@ -266,13 +266,6 @@ class Dashboard:
             "link_label": "Back to the dashboard",
         }
         return self.renderer.page("error.html", context, status, headers)
-
-
-def _failure(exc: Exception) -> str:
-    """What went wrong, safe to show: PostgreSQL's message only when it cannot quote data."""
-    if isinstance(exc, asyncpg.PostgresError):
-        return str(safe_error(exc))
-    return str(exc)
 
 
 def build_router(dashboard: Dashboard) -> APIRouter:
@@ -349,12 +342,6 @@ def build_router(dashboard: Dashboard) -> APIRouter:
         for section in sections:
             dashboard.statuses[section.name] = section.status
         view = section_view(summary)
-        counts = {
-            section.name: {
-                status: sum(f.status is status for f in section.findings) for status in Status
-            }
-            for section in sections
-        }
         suffix = selection.suffix()
         scoreboard = [
             {
@@ -362,9 +349,9 @@ def build_router(dashboard: Dashboard) -> APIRouter:
                 "title": section.title,
                 "status": section.status.value,
                 "url": f"{ROOT}/{section.name}{suffix}",
-                "fail": counts[section.name][Status.FAIL],
-                "warn": counts[section.name][Status.WARN],
-                "passed": counts[section.name][Status.PASS],
+                "fail": section.count(Status.FAIL),
+                "warn": section.count(Status.WARN),
+                "passed": section.count(Status.PASS),
                 "summary": SECTIONS[section.name].summary if section.name in SECTIONS else "",
             }
             for section in sections
@@ -400,7 +387,7 @@ def build_router(dashboard: Dashboard) -> APIRouter:
                 raise
             except (asyncpg.PostgresError, PressroomError) as exc:
                 log.warning("dashboard section %s failed: %s", name, type(exc).__name__)
-                error = _failure(exc)
+                error = safe_message(exc)
             if section is not None:
                 dashboard.statuses[name] = section.status
             view = (
@@ -490,7 +477,7 @@ def build_router(dashboard: Dashboard) -> APIRouter:
         except DatabaseUnavailableError:
             raise
         except (asyncpg.PostgresError, PressroomError) as exc:
-            error = _failure(exc)
+            error = safe_message(exc)
             status = 422 if isinstance(exc, PlanError) else 500
         return dashboard.page(
             request,
@@ -571,7 +558,7 @@ def build_router(dashboard: Dashboard) -> APIRouter:
             except (asyncpg.PostgresError, PressroomError) as exc:
                 if getattr(exc, "status", None) in (400, 413, 415):
                     raise
-                message, level = _failure(exc), "error"
+                message, level = safe_message(exc), "error"
             if principal.session is not None:
                 principal.session.flash(level, message)
                 return RedirectResponse(back, 303)

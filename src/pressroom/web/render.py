@@ -17,6 +17,12 @@ from pressroom.insights.model import Chart
 from pressroom.web.charts import render_chart
 
 STATIC_PATH = "/dashboard/static"
+# Set on every response, including redirects, static files and errors (app.BaseHeaders).
+BASE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 # Pages show query texts and can be reached only with a key: never cached, never framed, and
 # nothing loads from anywhere but the dashboard itself.
 SECURITY_HEADERS = {
@@ -24,9 +30,7 @@ SECURITY_HEADERS = {
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    **BASE_HEADERS,
     "Cache-Control": "no-store",
 }
 

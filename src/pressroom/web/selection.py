@@ -59,7 +59,9 @@ class Selection:
         return CHOICES.get(self.choice, CHOICES[ALL])
 
 
-def _limit(text: str | None) -> int:
+def read_limit(text: str | None) -> int:
+    """How many rows a page (or an action posted from it) asks for: a whole number within
+    1..MAX_LIMIT; anything else is the default."""
     try:
         return max(1, min(MAX_LIMIT, int(text or DEFAULT_LIMIT)))
     except ValueError:
@@ -72,7 +74,7 @@ def read_selection(params: QueryParams, base: Options = DEFAULT_OPTIONS) -> Sele
     choice = params.get("window") or ""
     since = (params.get("since") or "").strip()[:64]
     until = (params.get("until") or "").strip()[:64]
-    limit = _limit(params.get("limit"))
+    limit = read_limit(params.get("limit"))
     if not choice:
         choice = CUSTOM if since or until else ALL
     if choice not in CHOICES:

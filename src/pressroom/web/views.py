@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from pressroom.insights.formatting import format_value
-from pressroom.insights.model import Chart, Column, Finding, Kind, Section, Status, Table
+from pressroom.insights.model import (
+    NUMERIC_KINDS,
+    Chart,
+    Column,
+    Finding,
+    Kind,
+    Section,
+    Status,
+    Table,
+    worst_first,
+)
+from pressroom.insights.window import assume_utc
 
-NUMERIC = frozenset({Kind.NUMBER, Kind.BYTES, Kind.MS, Kind.SECONDS, Kind.PERCENT})
 EXPLAIN_PATH = "/dashboard/explain"
 # Longer statements are not put in a link's query string; queryid links have no such limit.
 MAX_LINKED_SQL = 2000
@@ -99,7 +109,7 @@ def explain_link(row: dict[str, Any], statement: str) -> str | None:
 def format_cell(value: Any, column: Column, row: dict[str, Any], *, link_sql: bool) -> CellView:
     kind = column.kind
     if value is None:
-        return CellView("num" if kind in NUMERIC else "text", "")
+        return CellView("num" if kind in NUMERIC_KINDS else "text", "")
     if kind is Kind.SQL:
         full = str(value)
         return CellView(
@@ -112,13 +122,13 @@ def format_cell(value: Any, column: Column, row: dict[str, Any], *, link_sql: bo
         status = str(value)
         return CellView("status", status, status=status if status in STATUSES else None)
     if kind is Kind.TIMESTAMP and isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        moment = assume_utc(value)
         return CellView("time", format_value(moment, kind), full=moment.isoformat())
     try:
         text = format_value(value, kind)
     except (TypeError, ValueError):
         text = str(value)
-    return CellView("num" if kind in NUMERIC else "text", text)
+    return CellView("num" if kind in NUMERIC_KINDS else "text", text)
 
 
 def table_view(
@@ -136,7 +146,7 @@ def table_view(
             ]
         )
         actions.append(row_actions(table, record) if row_actions else [])
-    columns = [(c.name, "num" if c.kind in NUMERIC else c.kind.value) for c in table.columns]
+    columns = [(c.name, "num" if c.kind in NUMERIC_KINDS else c.kind.value) for c in table.columns]
     return TableView(table.title, table.note, columns, rows, actions)
 
 
@@ -155,7 +165,7 @@ def finding_view(finding: Finding) -> FindingView:
 def section_view(
     section: Section, *, link_sql: bool = False, row_actions: RowActions | None = None
 ) -> SectionView:
-    ordered = sorted(section.findings, key=lambda f: -f.status.severity)
+    ordered = worst_first(section.findings)
     return SectionView(
         section.name,
         section.title,
