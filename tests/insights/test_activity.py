@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 import asyncpg
 import pytest
@@ -214,6 +215,23 @@ async def test_actions_refuse_what_they_must_not_signal(target: Target) -> None:
         await activity.terminate_backend(target.conn, checkpointer)
     with pytest.raises(SignalError, match="no PostgreSQL session with pid"):
         await activity.cancel_backend(target.conn, 2_147_483_000)
+
+
+async def test_a_reused_pid_is_not_the_session_that_was_confirmed(
+    target: Target, admin_dsn: str
+) -> None:
+    async with connected(admin_dsn) as other:
+        pid = other.get_server_pid()
+        started = await target.conn.fetchval(
+            "SELECT backend_start FROM pg_stat_activity WHERE pid = $1", pid
+        )
+        earlier = started - timedelta(seconds=1)  # as if the confirmed session had ended
+        with pytest.raises(SignalError, match="not the one you chose"):
+            await activity.terminate_backend(target.conn, pid, earlier)
+        assert not other.is_closed()
+        assert await other.fetchval("SELECT 1") == 1
+        # The session that was confirmed is signalled (a cancel: an idle session stays).
+        assert await activity.cancel_backend(target.conn, pid, started) is True
 
 
 async def test_actions_explain_missing_privileges(

@@ -66,9 +66,14 @@ WRITES = [
 @pytest.mark.parametrize("statement", WRITES)
 async def test_writes_fail_under_analyze_and_change_nothing(target: Target, statement: str) -> None:
     before = await _state(target)
-    with pytest.raises(PlanError, match="only read-only statements") as raised:
+    with pytest.raises(PlanError) as raised:
         await explain(target, statement, analyze=True)
-    assert raised.value.sqlstate == "25006"
+    if "note_and_return" in statement:
+        # A volatile function is refused before anything runs.
+        assert "would run note_and_return()" in str(raised.value)
+    else:
+        assert raised.value.sqlstate == "25006"
+        assert "only read-only statements" in str(raised.value)
     assert await _state(target) == before
     assert await target.conn.fetchval("SELECT 1") == 1  # the connection is usable again
 
@@ -97,6 +102,44 @@ async def test_errors_never_quote_table_data(target: Target) -> None:
     assert raised.value.sqlstate == "22P02"
     assert "hunter2" not in str(raised.value)
     assert all("hunter2" not in str(arg) for arg in raised.value.args)
+
+
+async def test_errors_while_running_never_quote_rows_even_of_class_42(target: Target) -> None:
+    # Casting a value read from a table to regclass fails with "relation <value> does not
+    # exist": a message of class 42, safe only when it comes from parsing or planning.
+    with pytest.raises(PlanError) as raised:
+        await explain(target, "SELECT secret::regclass FROM secrets", analyze=True)
+    assert raised.value.sqlstate == "42P01"
+    assert "hunter2" not in str(raised.value)
+    # The same class from planning names the statement's own text, and is shown.
+    with pytest.raises(PlanError, match='relation "no_such_table" does not exist'):
+        await explain(target, "SELECT * FROM no_such_table", analyze=True)
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        ("SELECT pg_advisory_lock(4242)", "would run pg_advisory_lock()"),
+        ("SELECT count(*) FROM (SELECT pg_stat_reset()) s", "would run pg_stat_reset()"),
+        ("SELECT * FROM items WHERE id = 1 FOR UPDATE", "would lock rows"),
+    ],
+)
+async def test_analyze_refuses_effects_a_rollback_cannot_undo(
+    target: Target, statement: str, reason: str
+) -> None:
+    with pytest.raises(PlanError, match=reason):
+        await explain(target, statement, analyze=True)
+    held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    assert await target.conn.fetchval(held) == 0
+    # Without ANALYZE nothing runs, so the plan is shown.
+    assert (await explain(target, statement)).total_cost > 0
+
+
+async def test_harmless_volatile_functions_still_run_under_analyze(target: Target) -> None:
+    result = await explain(
+        target, "SELECT random(), clock_timestamp() FROM items LIMIT 3", analyze=True
+    )
+    assert result.analyzed
 
 
 @pytest.mark.parametrize("analyze", [False, True])

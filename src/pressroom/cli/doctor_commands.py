@@ -2,9 +2,8 @@
 
 Thin: every check lives in pressroom.insights; this file parses options, asks for confirmation
 before anything that changes the server, and renders Sections (Rich, or JSON for scripts).
-Mutating commands act with the privileges of the DSN's role; whoever holds that DSN could do the
-same in psql, so the CLI asks for confirmation rather than an API key (the dashboard, reachable
-over HTTP, requires an admin key).
+Commands that change the server (cancel, terminate, reset-stats, advisor --create) also need an
+admin API key, as the dashboard does: one audited rule for every face, whoever holds a DSN.
 """
 
 from __future__ import annotations
@@ -15,12 +14,16 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 import orjson
 import typer
 from rich.console import Console
 
+from pressroom.access.keys import ApiKey, Scope, verify_token
 from pressroom.cli.common import console, settings, user_errors
 from pressroom.cli.section_view import render_section
+from pressroom.db.targets import resolve_targets
+from pressroom.errors import PressroomError
 from pressroom.insights import (
     activity,
     advisor,
@@ -59,6 +62,15 @@ Since = Annotated[
 Until = Annotated[str | None, typer.Option(help="Window end (default: now).")]
 Limit = Annotated[int, typer.Option(min=1, max=500, help="Rows per table.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+AdminKey = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="PRESSROOM_API_KEY",
+        help="An API key with the admin scope (`pressroom keys create NAME --scope admin`).",
+        show_default=False,
+    ),
+]
 ServerMemory = Annotated[
     int | None,
     typer.Option(min=128, help="The server's memory in MB, when it runs on another host."),
@@ -116,6 +128,30 @@ def _options(
     )
 
 
+def _require_admin(key: str | None) -> None:
+    """Changing the server takes an admin key, checked in pressroom's own database."""
+    if not key:
+        raise PressroomError(
+            "this command changes the server: give an admin API key with --key or "
+            "PRESSROOM_API_KEY (pressroom keys create NAME --scope admin)"
+        )
+    config = settings()
+
+    async def check() -> ApiKey | None:
+        url = resolve_targets(config).writer
+        conn = await asyncpg.connect(url, timeout=config.connect_timeout_s)
+        try:
+            return await verify_token(conn, key.strip())
+        finally:
+            await conn.close()
+
+    found = asyncio.run(check())
+    if found is None:
+        raise PressroomError("the API key is unknown or revoked")
+    if Scope.ADMIN not in found.scopes:
+        raise PressroomError(f"the API key {found.id} has no admin scope")
+
+
 def _confirm(question: str, yes: bool) -> None:
     if not yes and not typer.confirm(question, default=False):
         raise typer.Exit(1)
@@ -134,6 +170,17 @@ def doctor(
     server_cpus: ServerCpus = None,
 ) -> None:
     if ctx.invoked_subcommand is not None:
+        # `doctor --dsn prod terminate 42` must not quietly terminate 42 on the default server.
+        given = [
+            "--" + name.replace("_", "-").removeprefix("as-")
+            for name in ctx.params
+            if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
+        ]
+        if given:
+            raise typer.BadParameter(
+                f"{', '.join(given)} must follow the command: pressroom doctor "
+                f"{ctx.invoked_subcommand} {given[0]} ..."
+            )
         return
     options = _options(dsn, since, until, limit, server_memory_mb, server_cpus)
     summary, _ = _with_target(dsn, lambda target: overview(target, options))
@@ -168,9 +215,12 @@ def advisor_command(
         ),
     ] = False,
     yes: Yes = False,
+    key: AdminKey = None,
 ) -> None:
     """Index advisor: indexes that would halve the top statements' cost, checked with HypoPG."""
     options = Options(limit=limit)
+    if create:
+        _require_admin(key)
 
     async def work(target: Target) -> Section:
         if not create:
@@ -249,14 +299,16 @@ def snapshot_command(dsn: Dsn = None) -> None:
 
 @doctor_app.command("reset-stats")
 @user_errors
-def reset_stats_command(dsn: Dsn = None, yes: Yes = False) -> None:
+def reset_stats_command(dsn: Dsn = None, yes: Yes = False, key: AdminKey = None) -> None:
     """Reset pg_stat_statements for this database (snapshots keep the history before it)."""
+    _require_admin(key)
     _confirm("reset the query statistics of this database (snapshots keep their history)?", yes)
     _with_target(dsn, lambda target: queries.reset_statistics(target.conn))
     console.print("query statistics reset")
 
 
-def _signal(pid: int, dsn: str | None, yes: bool, *, terminate: bool) -> None:
+def _signal(pid: int, dsn: str | None, yes: bool, key: str | None, *, terminate: bool) -> None:
+    _require_admin(key)
     verb = "terminate" if terminate else "cancel the query of"
     _confirm(f"{verb} backend {pid}?", yes)
     action = activity.terminate_backend if terminate else activity.cancel_backend
@@ -270,9 +322,10 @@ def cancel_command(
     pid: Annotated[int, typer.Argument(help="Backend process id (see `doctor activity`).")],
     dsn: Dsn = None,
     yes: Yes = False,
+    key: AdminKey = None,
 ) -> None:
     """Cancel a backend's running query (the session stays)."""
-    _signal(pid, dsn, yes, terminate=False)
+    _signal(pid, dsn, yes, key, terminate=False)
 
 
 @doctor_app.command("terminate")
@@ -281,6 +334,7 @@ def terminate_command(
     pid: Annotated[int, typer.Argument(help="Backend process id (see `doctor activity`).")],
     dsn: Dsn = None,
     yes: Yes = False,
+    key: AdminKey = None,
 ) -> None:
     """End a backend's session, rolling back its open transaction."""
-    _signal(pid, dsn, yes, terminate=True)
+    _signal(pid, dsn, yes, key, terminate=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -592,18 +593,33 @@ def _limit_note(text: str, total: int, limit: int) -> str:
 
 # --- actions -------------------------------------------------------------------------------------
 
-BACKEND_OF = "SELECT backend_type, usename FROM pg_stat_activity WHERE pid = $1"
-CANCEL = "SELECT pg_cancel_backend($1)"
-TERMINATE = "SELECT pg_terminate_backend($1)"
+BACKEND_OF = "SELECT backend_type, usename, backend_start FROM pg_stat_activity WHERE pid = $1"
+# Signalled only if the session is still the one that started at $2 (when given): a pid freed by
+# a session that ended can be reused by a new one between a confirmation and the click.
+CANCEL = """
+SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+ WHERE pid = $1 AND ($2::timestamptz IS NULL OR backend_start = $2)
+"""
+TERMINATE = """
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE pid = $1 AND ($2::timestamptz IS NULL OR backend_start = $2)
+"""
 
 
-async def _signal(conn: asyncpg.Connection, pid: int, statement: str, verb: str) -> bool:
+async def _signal(
+    conn: asyncpg.Connection, pid: int, statement: str, verb: str, started: datetime | None
+) -> bool:
     if pid == conn.get_server_pid():
         raise SignalError(f"pid {pid} is the doctor's own session; it will not {verb} itself")
     row = await conn.fetchrow(BACKEND_OF, pid)
     if row is None:
         raise SignalError(
             f"there is no PostgreSQL session with pid {pid} in this cluster (it may have ended)"
+        )
+    if started is not None and row["backend_start"] != started:
+        raise SignalError(
+            f"the session with pid {pid} is not the one you chose: that one started at "
+            f"{started.isoformat()} and has ended, and a new session now has its pid"
         )
     # Without pg_read_all_stats another role's backend_type reads NULL; PostgreSQL's own check
     # then decides (it refuses processes that carry no role, such as autovacuum workers, to
@@ -614,7 +630,7 @@ async def _signal(conn: asyncpg.Connection, pid: int, statement: str, verb: str)
             f"session; the doctor only {verb}s client sessions"
         )
     try:
-        result = await conn.fetchval(statement, pid)
+        result = await conn.fetchval(statement, pid, started)
     except asyncpg.InsufficientPrivilegeError as exc:
         raise SignalError(
             f"not allowed to {verb} pid {pid} ({exc.message}): signalling another role's "
@@ -625,13 +641,19 @@ async def _signal(conn: asyncpg.Connection, pid: int, statement: str, verb: str)
     return bool(result)
 
 
-async def cancel_backend(conn: asyncpg.Connection, pid: int) -> bool:
-    """Cancel the statement running in session `pid`; the session stays connected.
+async def cancel_backend(
+    conn: asyncpg.Connection, pid: int, started: datetime | None = None
+) -> bool:
+    """Cancel the statement running in session `pid` (only if it is still the session that
+    started at `started`, when given); the session stays connected.
 
     False when PostgreSQL could not signal the process (it ended meanwhile)."""
-    return await _signal(conn, pid, CANCEL, "cancel")
+    return await _signal(conn, pid, CANCEL, "cancel", started)
 
 
-async def terminate_backend(conn: asyncpg.Connection, pid: int) -> bool:
-    """End session `pid`, rolling back its open transaction."""
-    return await _signal(conn, pid, TERMINATE, "terminate")
+async def terminate_backend(
+    conn: asyncpg.Connection, pid: int, started: datetime | None = None
+) -> bool:
+    """End session `pid` (only if it is still the session that started at `started`, when
+    given), rolling back its open transaction."""
+    return await _signal(conn, pid, TERMINATE, "terminate", started)

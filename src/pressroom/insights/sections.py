@@ -88,13 +88,22 @@ async def run_section(target: Target, name: str, options: Options) -> Section:
 
 async def _inspect_or_explain(target: Target, spec: SectionSpec, options: Options) -> Section:
     """The section, or one finding saying why it could not be inspected: one unreadable view
-    (a privilege missing on a managed service, say) must not hide every other check."""
+    (a privilege missing on a managed service, say), or a bug in one check, must not hide every
+    other check."""
+    advice = (
+        "Connect as a superuser, or as a role granted pg_monitor, to see this section "
+        "(GRANT pg_monitor TO <role>)."
+    )
     try:
         return await spec.inspect(target, options)
     except (asyncpg.PostgresError, PressroomError) as exc:
         if isinstance(exc, asyncpg.PostgresError):
             log.warning("section %s failed: %s", spec.name, exc.sqlstate)
         reason = safe_message(exc)
+    except Exception:  # a bug of ours: logged in full, shown without details
+        log.exception("section %s failed", spec.name)
+        reason = "an internal error stopped this section; the server's log has the details"
+        advice = "Report it with the log entry; the other sections are unaffected."
     return Section(
         spec.name,
         spec.title,
@@ -104,8 +113,7 @@ async def _inspect_or_explain(target: Target, spec: SectionSpec, options: Option
                 title=f"{spec.title} could not be inspected",
                 status=Status.WARN,
                 detail=reason,
-                advice="Connect as a superuser, or as a role granted pg_monitor, to see this "
-                "section (GRANT pg_monitor TO <role>).",
+                advice=advice,
             )
         ],
     )

@@ -613,7 +613,9 @@ SELECT s.taken_at,
        coalesce(sum(d.calls), 0)::bigint AS calls,
        coalesce(sum(d.total_exec_time), 0)::float8 AS total_exec_time
   FROM pressroom_insights.snapshots s
-  LEFT JOIN pressroom_insights.statement_deltas d ON d.snapshot_id = s.id
+  -- Top-level statements only: with pg_stat_statements.track = all, a statement run inside a
+  -- function is counted on its own too, and its time again inside its caller's.
+  LEFT JOIN pressroom_insights.statement_deltas d ON d.snapshot_id = s.id AND d.toplevel
  WHERE s.statements AND s.statements_from IS NOT NULL
    AND ($1::timestamptz IS NULL OR s.taken_at > $1)
    AND ($2::timestamptz IS NULL OR s.taken_at <= $2)

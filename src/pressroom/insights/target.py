@@ -23,6 +23,9 @@ APPLICATION_NAME = "pressroom doctor"
 # Every inspection query is a catalogue or statistics read; none should take long, and one that
 # does must not pin the connection the dashboard shares.
 STATEMENT_TIMEOUT_MS = 15_000
+# Sizes need a lock on each relation: behind an ALTER TABLE or a VACUUM FULL a section gives up
+# after this instead of hanging until the statement timeout.
+LOCK_TIMEOUT_MS = 2_000
 
 FACTS = """
 SELECT current_setting('server_version_num')::int AS version_num,
@@ -141,9 +144,10 @@ async def describe(conn: asyncpg.Connection) -> Target:
 async def prepare_connection(conn: asyncpg.Connection) -> None:
     await conn.execute(
         "SELECT set_config('application_name', $1, false), "
-        "set_config('statement_timeout', $2, false)",
+        "set_config('statement_timeout', $2, false), set_config('lock_timeout', $3, false)",
         APPLICATION_NAME,
         str(STATEMENT_TIMEOUT_MS),
+        str(LOCK_TIMEOUT_MS),
     )
 
 

@@ -34,10 +34,11 @@ def parse_moment(text: str | None, now: datetime | None = None) -> datetime | No
     now = now or datetime.now(UTC)
     relative = RELATIVE.match(text)
     if relative:
-        amount = timedelta(seconds=float(relative[1]) * UNITS[relative[2].lower()])
-        if amount > MAX_RELATIVE:
+        seconds = float(relative[1]) * UNITS[relative[2].lower()]
+        # Compared as a number first: a huge one would overflow timedelta itself.
+        if seconds > MAX_RELATIVE.total_seconds():
             raise WindowError(f"{text!r} reaches back more than ten years")
-        return now - amount
+        return now - timedelta(seconds=seconds)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

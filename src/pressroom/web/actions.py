@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pressroom.config import Settings
@@ -32,7 +32,8 @@ SNAPSHOT_PATH = "/dashboard/snapshot"
 CREATE_INDEX_PATH = "/dashboard/advisor/create-index"
 
 BACKEND = """
-SELECT pid, usename AS user_name, datname AS database, application_name, backend_type, state,
+SELECT pid, backend_start, usename AS user_name, datname AS database, application_name,
+       backend_type, state,
        client_addr::text AS client,
        extract(epoch FROM now() - coalesce(query_start, backend_start))::float8 AS running_s,
        left(query, 4000) AS query
@@ -85,10 +86,24 @@ def _limit(form: dict[str, str]) -> int:
     return read_limit(form.get("limit"))
 
 
-async def _backend_details(target: Target, pid: int) -> tuple[list[tuple[str, str]], str | None]:
+def _started(form: dict[str, str]) -> datetime | None:
+    """The confirmed session's start, so the action cannot reach a new session given its pid."""
+    text = form.get("started", "")
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise FormError("started must be the session's start time (ISO 8601)") from None
+
+
+async def _backend_details(
+    target: Target, pid: int
+) -> tuple[list[tuple[str, str]], str | None, dict[str, str]]:
     row = await target.conn.fetchrow(BACKEND, pid)
     if row is None:
         raise ActionError(f"there is no PostgreSQL session with pid {pid} (it may have ended)")
+    hidden = {"pid": str(pid), "started": row["backend_start"].isoformat()}
     details = [
         ("pid", str(row["pid"])),
         ("user", row["user_name"] or ""),
@@ -100,7 +115,7 @@ async def _backend_details(target: Target, pid: int) -> tuple[list[tuple[str, st
     ]
     if row["running_s"] is not None:
         details.append(("in this state for", human_seconds(max(0.0, row["running_s"]))))
-    return details, row["query"] or None
+    return details, row["query"] or None, hidden
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +126,7 @@ class SignalBackend:
 
     async def confirm(self, target: Target, form: dict[str, str]) -> Confirmation:
         pid = _pid(form)
-        details, query = await _backend_details(target, pid)
+        details, query, hidden = await _backend_details(target, pid)
         if self.terminate:
             return Confirmation(
                 self.path,
@@ -119,7 +134,7 @@ class SignalBackend:
                 "The session is disconnected: its running statement stops and its open "
                 "transaction is rolled back. The client sees its connection drop.",
                 "Terminate the session",
-                {"pid": str(pid)},
+                hidden,
                 details,
                 query,
                 danger=True,
@@ -130,19 +145,19 @@ class SignalBackend:
             "The statement stops with an error (57014, canceling statement due to user "
             "request); the session stays connected, and a transaction it was in is aborted.",
             "Cancel the statement",
-            {"pid": str(pid)},
+            hidden,
             details,
             query,
             danger=True,
         )
 
     async def run(self, target: Target, form: dict[str, str]) -> str:
-        pid = _pid(form)
+        pid, started = _pid(form), _started(form)
         if self.terminate:
-            done = await activity.terminate_backend(target.conn, pid)
+            done = await activity.terminate_backend(target.conn, pid, started)
             verb = "terminated session"
         else:
-            done = await activity.cancel_backend(target.conn, pid)
+            done = await activity.cancel_backend(target.conn, pid, started)
             verb = "sent a cancel to session"
         if not done:
             raise ActionError(f"PostgreSQL could not signal session {pid}; it may have ended")

@@ -16,7 +16,14 @@ from typing import cast
 import asyncpg
 
 from pressroom.errors import DatabaseUnavailableError
-from pressroom.insights.target import APPLICATION_NAME, STATEMENT_TIMEOUT_MS, Target, describe
+from pressroom.insights.plans import reset_session
+from pressroom.insights.target import (
+    APPLICATION_NAME,
+    LOCK_TIMEOUT_MS,
+    STATEMENT_TIMEOUT_MS,
+    Target,
+    describe,
+)
 
 INSPECT_POOL_MAX = 4
 KEYS_POOL_MAX = 2
@@ -72,6 +79,7 @@ class Pool:
             timeout=self.timeout_s,
             # Startup parameters survive the RESET ALL a pool sends when a connection returns.
             server_settings=self.server_settings,
+            reset=reset_session,
         )
 
     async def close(self) -> None:
@@ -108,6 +116,7 @@ def inspected_pool(dsn: str, timeout_s: float) -> Pool:
         server_settings={
             "application_name": APPLICATION_NAME,
             "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+            "lock_timeout": str(LOCK_TIMEOUT_MS),
         },
     )
 
