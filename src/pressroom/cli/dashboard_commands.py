@@ -41,6 +41,13 @@ def dashboard(
         bool,
         typer.Option(help="Record snapshots in the background every insights_snapshot_interval_s."),
     ] = True,
+    server_memory_mb: Annotated[
+        int | None,
+        typer.Option(min=128, help="The server's memory in MB, when it runs on another host."),
+    ] = None,
+    server_cpus: Annotated[
+        int | None, typer.Option(min=1, help="The server's CPUs, when it runs on another host.")
+    ] = None,
 ) -> None:
     """Serve the operations dashboard (/dashboard); log in with an admin API key."""
     import uvicorn
@@ -69,7 +76,11 @@ def dashboard(
             targets.writer,
             snapshots=snapshots,
             # The settings page compares with what the server was tuned for.
-            base_options=Options(memory_budget_mb=memory_budget_mb(config, dsn)),
+            base_options=Options(
+                memory_budget_mb=memory_budget_mb(config, dsn),
+                server_memory_mb=server_memory_mb,
+                server_cpus=server_cpus,
+            ),
         ),
         host=bind,
         port=bind_port,
