@@ -191,13 +191,13 @@ async def test_every_page_renders_in_chromium(server: str, browser: Browser, key
 
         # A copy button copies the statement it sits on.
         await context.grant_permissions(["clipboard-read", "clipboard-write"])
-        await page.goto(f"{server}/dashboard/overview".replace("/overview", ""))
-        copy = page.locator("[data-copy]").first
-        if await copy.count():
-            await copy.click()
-            await page.wait_for_function(
-                "document.querySelector('[data-copy]').textContent === 'Copied'"
-            )
+        await page.goto(f"{server}/dashboard/queries")
+        # Every statement opens to its full text, with a copy button.
+        await page.locator("td.sql details summary").first.click()
+        copy = page.locator("td.sql details[open] [data-copy]").first
+        assert await copy.count() == 1
+        await copy.click()
+        await copy.get_by_text("Copied").wait_for()
 
         await page.click("text=Log out")
         await page.wait_for_url("**/dashboard/login")

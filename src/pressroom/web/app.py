@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -104,7 +105,11 @@ def _install_error_pages(app: FastAPI, dashboard: Dashboard) -> None:
         }
         message = messages.get(exc.status_code, str(exc.detail))
         headers = dict(exc.headers or {})
-        return dashboard.error_page(exc.status_code, "Not found", message, headers=headers)
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
+        return dashboard.error_page(exc.status_code, title, message, headers=headers)
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         log.exception("dashboard error on %s", request.url.path, exc_info=exc)
