@@ -36,8 +36,9 @@ from pressroom.ingest.records import IngestRow, Rejected, to_row
 DEFAULT_BATCH = 5_000
 # Two batches at once keep two cores busy; more mostly wait on each other's new tags and words.
 DEFAULT_WORKERS = 2
-# A batch also ends at this many bytes of article text, so memory stays bounded when bodies
-# are large (5,000 bodies of 4 MiB would otherwise be 20 GB).
+# Article text held in memory at once, whatever the file's size: the batches merging plus the
+# one being read share it, so a batch also ends at its share (5,000 bodies of 4 MiB would
+# otherwise be 20 GB).
 BATCH_BYTES = 32 * 1024 * 1024
 REJECTS_KEPT = 1_000  # reasons a summary carries for callers without a dead-letter file
 RACE_RETRIES = 3
@@ -255,6 +256,7 @@ async def ingest(
         await mergers.start(batch, merge)
 
     stream = records if isinstance(records, AsyncIterator) else _aiter(records)
+    batch_bytes = BATCH_BYTES // (len(connections) + 1)
     batch = _Batch()
     position = 0
     try:
@@ -263,7 +265,7 @@ async def ingest(
             if position in committed:
                 continue
             batch.add(replace(to_row(record), position=position))
-            if len(batch) >= options.batch_size or batch.size >= BATCH_BYTES:
+            if len(batch) >= options.batch_size or batch.size >= batch_bytes:
                 await flush(batch)
                 batch = _Batch()
         if batch:

@@ -69,6 +69,7 @@ from pressroom.insights.advisor_server import (
 from pressroom.insights.formatting import human_bytes, ratio_percent
 from pressroom.insights.model import Column, Finding, Kind, Options, Section, Status, Table
 from pressroom.insights.plans import PlanError
+from pressroom.insights.snapshots import statement_source
 from pressroom.insights.target import HYPOPG, PG_STAT_STATEMENTS, Target
 
 __all__ = [
@@ -111,10 +112,11 @@ QUERY_START = r"^(\s|/\*([^*]|\*[^/])*\*/|--[^\n]*\n|\()*(select|with|values|tab
 
 # Utility statements (SET, PREPARE, EXPLAIN, ...) are left out here, not after fetching: the
 # doctor's own EXPLAINs alone add hundreds of them, and they would crowd the window.
+# {schema}: the extension's own schema, quoted (it need not be on the search path).
 TOP_STATEMENTS = """
 SELECT queryid, min(query) AS query, sum(calls)::int8 AS calls,
        sum(total_exec_time)::float8 AS total_ms
-  FROM pg_stat_statements
+  FROM {schema}.pg_stat_statements
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND queryid IS NOT NULL
    AND (query ~* $2 OR query = '<insufficient privilege>')
@@ -249,7 +251,11 @@ async def advise(target: Target, limit: int = 20) -> Advice:
 
 async def _advise(conn: asyncpg.Connection, hypothetical: Hypothetical, limit: int) -> Advice:
     catalogue = Catalogue(conn)
-    rows = await conn.fetch(TOP_STATEMENTS, max(limit * FETCH_FACTOR, MIN_FETCH), QUERY_START)
+    source = await statement_source(conn)
+    if source is None:
+        return Advice()
+    top = TOP_STATEMENTS.format(schema=source.schema)
+    rows = await conn.fetch(top, max(limit * FETCH_FACTOR, MIN_FETCH), QUERY_START)
     statements: list[_Statement] = []
     skipped: list[Skipped] = []
     passed_over: dict[str, int] = {}

@@ -84,9 +84,14 @@ SELECT t.relid::int8 AS oid, t.parentrelid::int8 AS parent, t.isleaf, t.level,
 
 PRUNING = "SELECT current_setting('enable_partition_pruning')"
 SET_PRUNING = "SELECT set_config('enable_partition_pruning', $1, false)"
-HYPOPG_CREATE = "SELECT indexrelid FROM hypopg_create_index($1)"
-HYPOPG_SIZE = "SELECT hypopg_relation_size($1)::int8"
-HYPOPG_RESET = "SELECT hypopg_reset()"
+# {schema}: HypoPG's own schema, quoted; extensions need not be on the search path.
+HYPOPG_SCHEMA = """
+SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE e.extname = 'hypopg'
+"""
+HYPOPG_CREATE = "SELECT indexrelid FROM {schema}.hypopg_create_index($1)"
+HYPOPG_SIZE = "SELECT {schema}.hypopg_relation_size($1)::int8"
+HYPOPG_RESET = "SELECT {schema}.hypopg_reset()"
 
 
 # -- plans -----------------------------------------------------------------------------------------
@@ -323,6 +328,15 @@ class Hypothetical:
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+        self._schema: str | None = None
+
+    async def _sql(self, template: str) -> str:
+        if self._schema is None:
+            schema = await self.conn.fetchval(HYPOPG_SCHEMA)
+            if schema is None:
+                raise asyncpg.UndefinedFunctionError("hypopg is not installed")
+            self._schema = str(schema)
+        return template.format(schema=self._schema)
 
     async def create(self, table: TableInfo, candidate: Candidate) -> list[int]:
         """The hypothetical index (or indexes, one per leaf partition when HypoPG will not put
@@ -347,7 +361,7 @@ class Hypothetical:
 
     async def _create(self, quoted_table: str, columns: str) -> int:
         oid: int = await self.conn.fetchval(
-            HYPOPG_CREATE, f"CREATE INDEX ON {quoted_table} ({columns})"
+            await self._sql(HYPOPG_CREATE), f"CREATE INDEX ON {quoted_table} ({columns})"
         )
         return oid
 
@@ -366,7 +380,7 @@ class Hypothetical:
                 oids = await self.create(table, candidate)
             total = 0
             for oid in oids:
-                total += int(await self.conn.fetchval(HYPOPG_SIZE, oid) or 0)
+                total += int(await self.conn.fetchval(await self._sql(HYPOPG_SIZE), oid) or 0)
             return total
         finally:
             await self.reset()
@@ -387,4 +401,4 @@ class Hypothetical:
             await self.reset()
 
     async def reset(self) -> None:
-        await self.conn.fetchval(HYPOPG_RESET)
+        await self.conn.fetchval(await self._sql(HYPOPG_RESET))

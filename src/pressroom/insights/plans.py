@@ -155,9 +155,14 @@ async def forget_prepared(conn: asyncpg.Connection) -> None:
 
 
 FORGET_HYPOTHETICAL = """
-DO $$ BEGIN
-    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'hypopg') THEN
-        PERFORM hypopg_reset();
+DO $$
+DECLARE
+    schema text := (SELECT n.nspname FROM pg_extension e
+                      JOIN pg_namespace n ON n.oid = e.extnamespace
+                     WHERE e.extname = 'hypopg');
+BEGIN
+    IF schema IS NOT NULL THEN
+        EXECUTE format('SELECT %I.hypopg_reset()', schema);
     END IF;
 END $$
 """
