@@ -21,6 +21,7 @@ from pressroom.events.feed import FeedSignal
 from pressroom.events.sequencer import Sequencer
 from pressroom.logs import configure_logging
 from pressroom.metrics import Metrics
+from pressroom.tasks import cancel_and_wait
 
 DESCRIPTION = """
 Articles from many news sites, in Persian and English.
@@ -67,11 +68,7 @@ def create_app(settings: Settings | None = None, targets: DatabaseTargets | None
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(background)
             await write_database.close()
             await database.close()
 

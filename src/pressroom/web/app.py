@@ -27,6 +27,7 @@ from pressroom.config import Settings
 from pressroom.errors import DatabaseUnavailableError
 from pressroom.insights.model import Options
 from pressroom.insights.snapshotter import Snapshotter
+from pressroom.tasks import cancel_and_wait
 from pressroom.web import render
 from pressroom.web.auth import CHALLENGE, AuthError, CsrfError, bearer_token
 from pressroom.web.forms import FormError
@@ -152,11 +153,7 @@ def create_dashboard(
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(background)
             await dashboard.close()
 
     app = FastAPI(
