@@ -351,7 +351,7 @@ async def test_hypothetical_indexes_are_gone_after_advising(workload: str) -> No
 
 async def test_section_reports_each_recommendation_with_its_fix(workload: str) -> None:
     async with open_target(workload) as target:
-        section = await inspect(target, Options(limit=LIMIT))
+        section = await inspect(target, Options(limit=LIMIT, unused_after_s=0))
     assert section.name == NAME
     by_check: dict[str, list[Any]] = {}
     for finding in section.findings:

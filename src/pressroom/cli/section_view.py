@@ -14,6 +14,7 @@ from pressroom.insights.model import NUMERIC_KINDS, Chart, Finding, Kind, Sectio
 STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 MARK = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗"}
 SPARKS = "▁▂▃▄▅▆▇█"
+FIX_STATEMENTS_SHOWN = 12
 
 
 def render_section(console: Console, section: Section, *, passes: bool = True) -> None:
@@ -41,7 +42,14 @@ def _finding(finding: Finding) -> Panel | Text:
     if finding.advice:
         parts.append(Text(finding.advice, style="italic"))
     if finding.fix_sql:
-        parts.append(Syntax("\n".join(finding.fix_sql), "sql", word_wrap=True))
+        shown = finding.fix_sql[:FIX_STATEMENTS_SHOWN]
+        parts.append(Syntax("\n".join(shown), "sql", word_wrap=True))
+        hidden = len(finding.fix_sql) - len(shown)
+        if hidden:
+            # A partitioned table's recipe has two statements per partition: hundreds.
+            parts.append(
+                Text(f"... and {hidden} more statements (all of them: --json)", style="dim")
+            )
     return Panel(Group(*parts), title=head, title_align="left", border_style=STYLE[finding.status])
 
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import asyncpg
 
@@ -66,7 +65,8 @@ from pressroom.insights.advisor_server import (
     plan_statement,
     statement_kind,
 )
-from pressroom.insights.formatting import human_bytes, ratio_percent
+from pressroom.insights.formatting import human_bytes, human_seconds, ratio_percent
+from pressroom.insights.indexes import StatisticsWindow, statistics_window
 from pressroom.insights.model import Column, Finding, Kind, Options, Section, Status, Table
 from pressroom.insights.plans import PlanError
 from pressroom.insights.snapshots import statement_source
@@ -170,10 +170,6 @@ SELECT n.nspname AS schema, ic.relname AS name, tn.nspname AS table_schema, t.re
    AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
  GROUP BY n.nspname, ic.relname, tn.nspname, t.relname, ic.oid
 HAVING coalesce(sum(s.idx_scan), 0) = 0
-"""
-
-STATS_RESET = """
-SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()
 """
 
 
@@ -588,8 +584,8 @@ async def inspect(target: Target, options: Options) -> Section:
     section.findings.extend(_recommendation_finding(r) for r in advice.recommendations)
     if not advice.recommendations:
         section.findings.append(_no_recommendation(advice))
-    stats_reset = await target.conn.fetchval(STATS_RESET)
-    section.findings.append(_unused_finding(advice.unused, stats_reset))
+    window = await statistics_window(target)
+    section.findings.append(_unused_finding(advice.unused, window, options.unused_after_s))
     section.tables.extend(_tables(advice, options.limit))
     return section
 
@@ -653,8 +649,10 @@ def _no_recommendation(advice: Advice) -> Finding:
     )
 
 
-def _unused_finding(unused: Sequence[UnusedIndex], stats_reset: datetime | None) -> Finding:
-    since = f"since {stats_reset:%Y-%m-%d %H:%M %Z}" if stats_reset else "since statistics began"
+def _unused_finding(
+    unused: Sequence[UnusedIndex], window: StatisticsWindow, unused_after_s: float
+) -> Finding:
+    since = window.since
     if not unused:
         return Finding(
             check="advisor.unused_indexes",
@@ -662,6 +660,15 @@ def _unused_finding(unused: Sequence[UnusedIndex], stats_reset: datetime | None)
             status=Status.PASS,
             detail="Every index on the tables these statements read has been scanned "
             f"{since}, enforces a constraint, or serves one of them.",
+        )
+    if window.seconds < unused_after_s:
+        return Finding(
+            check="advisor.unused_indexes",
+            title="Too early to call an index unused",
+            status=Status.PASS,
+            detail=f"{len(unused)} index(es) on these statements' tables serve none of their "
+            f"plans and have no scan counted {since}: too short to judge (this check waits for "
+            f"{human_seconds(unused_after_s)} of statistics).",
         )
     names = ", ".join(f"{u.schema}.{u.name} on {u.table}" for u in unused)
     total = sum(u.size_bytes for u in unused)

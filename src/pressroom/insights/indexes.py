@@ -245,6 +245,11 @@ class StatisticsWindow:
     in_recovery: bool
 
     @property
+    def seconds(self) -> float:
+        """How long the counters have been counting."""
+        return (self.now - (self.stats_reset or self.started)).total_seconds()
+
+    @property
     def since(self) -> str:
         if self.stats_reset is not None:
             age = human_seconds((self.now - self.stats_reset).total_seconds())
@@ -389,6 +394,7 @@ def unused_finding(
     window: StatisticsWindow,
     thresholds: Thresholds,
     limit: int,
+    unused_after_s: float,
 ) -> tuple[Finding, list[Table]]:
     # Partition indexes are judged through their parent: one partition's index dropped alone
     # would come back with the next partition attached, and the parent is what queries name.
@@ -463,6 +469,19 @@ def unused_finding(
                 status=Status.PASS,
                 detail=f"Every index that enforces no rule has been scanned {window.since}."
                 + enforcing_note,
+            ),
+            tables,
+        )
+    if window.seconds < unused_after_s:
+        return (
+            Finding(
+                check="indexes.unused",
+                title="Too early to call an index unused",
+                status=Status.PASS,
+                detail=f"{len(droppable)} index(es) have not been scanned {window.since}: too "
+                f"short to judge (this check waits for {human_seconds(unused_after_s)} of "
+                "statistics), since an index that only a daily or weekly job reads looks unused "
+                "until then. They are listed below." + enforcing_note,
             ),
             tables,
         )
@@ -953,7 +972,7 @@ async def inspect(
     section = Section(NAME, TITLE)
     section.tables.append(usage_table(indexes, usage, window, options.limit))
     checks = [
-        unused_finding(indexes, usage, window, limits, options.limit),
+        unused_finding(indexes, usage, window, limits, options.limit, options.unused_after_s),
         duplicate_finding(indexes, usage, options.limit),
         invalid_finding(indexes, options.limit),
         bloat_finding(await index_bloat(target.conn), by_oid, limits, options.limit),

@@ -167,3 +167,6 @@ class Options:
     server_cpus: int | None = None
     server_storage: Literal["ssd", "hdd"] = "ssd"
     memory_budget_mb: int | None = None
+    # Statistics must span this long before an index never scanned is called unused: minutes
+    # after a restart or a reset, every index the weekly report needs looks unused.
+    unused_after_s: float = 86_400.0
