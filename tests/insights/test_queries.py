@@ -100,6 +100,21 @@ async def test_slow_statements_are_found(target: Target) -> None:
     assert _finding(rare, "queries.slow")[0] is Status.PASS
 
 
+async def test_statements_reading_only_the_catalogue_are_listed_not_judged(
+    target: Target,
+) -> None:
+    # What a monitoring tool (or the doctor itself) runs: slow, but no reason to warn.
+    conn = target.conn
+    await run_repeatedly(conn, "SELECT pg_sleep(0.03), relname FROM pg_class LIMIT 1", 3)
+    queryid = await queryid_of(conn, "relname FROM pg_class LIMIT")
+    section = await queries.inspect(
+        target, Options(), Thresholds(slow_mean_ms=25, slow_min_calls=3)
+    )
+    assert f"queryid {queryid}" not in _finding(section, "queries.slow")[1]
+    top = next(t for t in section.tables if t.title == "Top statements by mean time")
+    assert str(queryid) in {str(row[0]) for row in top.rows}
+
+
 async def test_statements_reading_outside_shared_buffers_are_found(target: Target) -> None:
     conn = target.conn
     # Written through a bulk-write ring, most of this table leaves shared buffers as it is

@@ -63,13 +63,13 @@ from pressroom.insights.advisor_server import (
     Hypothetical,
     TableInfo,
     plan_statement,
-    statement_kind,
 )
 from pressroom.insights.formatting import human_bytes, human_seconds, ratio_percent
 from pressroom.insights.indexes import StatisticsWindow, statistics_window
 from pressroom.insights.model import Column, Finding, Kind, Options, Section, Status, Table
 from pressroom.insights.plans import PlanError
 from pressroom.insights.snapshots import statement_source
+from pressroom.insights.statement_kinds import statement_kind
 from pressroom.insights.target import HYPOPG, PG_STAT_STATEMENTS, Target
 
 __all__ = [

@@ -31,10 +31,11 @@ from pglast import ast, enums
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
+from pressroom.insights.statement_kinds import SYSTEM_SCHEMAS
+
 MAX_COLUMNS = 3
 MAX_CANDIDATES = 24
 # Schemas whose statements are the server's or the doctor's own business, never the workload's.
-SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast", "pressroom_insights"})
 
 # Plan node fields that hold one boolean expression.
 CONDITION_FIELDS = (

@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import pglast
-from pglast import ast
-from pglast.parser import ParseError
-from pglast.visitors import Visitor
 
 from pressroom.insights.advisor_candidates import (
-    SYSTEM_SCHEMAS,
     Candidate,
     IndexColumn,
     PlanFacts,
@@ -127,82 +122,6 @@ async def plan_statement(
         return await explain_json(conn, query), True
     finally:
         await conn.fetchval(SET_PRUNING, previous)
-
-
-# -- statements --------------------------------------------------------------------------------
-
-
-class _Relations(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.relations: list[ast.RangeVar] = []
-        self.writes = False
-
-    def visit_RangeVar(self, ancestors: Any, node: ast.RangeVar) -> None:
-        self.relations.append(node)
-
-    def visit_InsertStmt(self, ancestors: Any, node: ast.Node) -> None:
-        self.writes = True
-
-    def visit_UpdateStmt(self, ancestors: Any, node: ast.Node) -> None:
-        self.writes = True
-
-    def visit_DeleteStmt(self, ancestors: Any, node: ast.Node) -> None:
-        self.writes = True
-
-    def visit_MergeStmt(self, ancestors: Any, node: ast.Node) -> None:
-        self.writes = True
-
-
-WRITE_STATEMENTS = {
-    "InsertStmt": "INSERT",
-    "UpdateStmt": "UPDATE",
-    "DeleteStmt": "DELETE",
-    "MergeStmt": "MERGE",
-}
-
-
-def statement_kind(query: str) -> tuple[str, str] | None:
-    """None for a statement the advisor evaluates (a SELECT, WITH ... SELECT included), else
-    (category, reason): category "write" and "unreadable" are listed, "utility", "catalogue"
-    and "no table" only counted."""
-    if query.strip() == "<insufficient privilege>":
-        return "unreadable", (
-            "pg_stat_statements hides another role's statements from this one: grant it "
-            "pg_read_all_stats (or run the doctor as a superuser)"
-        )
-    try:
-        parsed = pglast.parse_sql(query)
-    except ParseError:
-        return "unreadable", (
-            "the statement text cannot be parsed (pg_stat_statements may have cut it at "
-            "track_activity_query_size)"
-        )
-    if len(parsed) != 1:
-        return "utility", "more than one statement"
-    statement = parsed[0].stmt
-    kind = type(statement).__name__
-    if kind in WRITE_STATEMENTS:
-        return "write", f"not a SELECT ({WRITE_STATEMENTS[kind]}): writes are left out"
-    if not isinstance(statement, ast.SelectStmt):
-        return "utility", "not a SELECT"
-    if statement.intoClause is not None:
-        return "write", "not a SELECT (SELECT INTO creates a table): writes are left out"
-    visitor = _Relations()
-    visitor(statement)
-    if visitor.writes:
-        return "write", "a WITH clause writes (INSERT/UPDATE/DELETE): writes are left out"
-    if any(_system_relation(relation) for relation in visitor.relations):
-        return "catalogue", "reads the system catalogue or the doctor's own schema"
-    if not visitor.relations:
-        return "no table", "reads no table"
-    return None
-
-
-def _system_relation(relation: ast.RangeVar) -> bool:
-    if relation.schemaname is not None:
-        return relation.schemaname in SYSTEM_SCHEMAS
-    return (relation.relname or "").startswith("pg_")
 
 
 # -- catalogue facts ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from pressroom.insights.model import (
     Table,
 )
 from pressroom.insights.snapshots import StatementStats, StatementWindow
+from pressroom.insights.statement_kinds import statement_kind
 from pressroom.insights.target import PG_STAT_STATEMENTS, Target
 
 NAME = "queries"
@@ -131,6 +132,13 @@ def _named(statements: Sequence[StatementStats], describe: Callable[[StatementSt
     return listed + (f"; and {more} more" if more > 0 else "")
 
 
+def reads_only_the_catalogue(query: str | None) -> bool:
+    """Monitoring tools' statements, the doctor's own included: listed in the tables, but no
+    reason to warn; on a quiet database they would be all the doctor finds."""
+    kind = statement_kind(query) if query else None
+    return kind is not None and kind[0] == "catalogue"
+
+
 def slow_statements(window: StatementWindow, thresholds: Thresholds) -> Finding:
     slow = sorted(
         (
@@ -138,6 +146,7 @@ def slow_statements(window: StatementWindow, thresholds: Thresholds) -> Finding:
             for s in window.statements
             if s.calls >= thresholds.slow_min_calls
             and (s.mean_exec_time or 0.0) >= thresholds.slow_mean_ms
+            and not reads_only_the_catalogue(s.query)
         ),
         key=lambda s: s.total_exec_time,
         reverse=True,
@@ -149,7 +158,9 @@ def slow_statements(window: StatementWindow, thresholds: Thresholds) -> Finding:
             title="No slow statements",
             status=Status.PASS,
             detail=f"No statement run {thresholds.slow_min_calls} times or more took {limit} "
-            f"or more on average{_during(window)}.",
+            f"or more on average{_during(window)} (statements that read only the system "
+            "catalogue, such as monitoring tools' and the doctor's own, are listed but not "
+            "judged).",
         )
     return Finding(
         check="queries.slow",
@@ -175,6 +186,7 @@ def cache_misses(window: StatementWindow, thresholds: Thresholds) -> Finding:
             for s in window.statements
             if s.shared_blks_read >= thresholds.cache_min_reads
             and (s.cache_hit_percent or 0.0) < thresholds.cache_hit_percent
+            and not reads_only_the_catalogue(s.query)
         ),
         key=lambda s: s.shared_blks_read,
         reverse=True,
