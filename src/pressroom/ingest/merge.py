@@ -101,20 +101,27 @@ ON CONFLICT (domain) DO NOTHING
 
 # A URL nobody claims whose id is the stream of an article with that very URL: it was retracted,
 # and a crawler sending it again does not bring it back (an editor restores it, if anyone).
+# The published event is looked up per staged row, by its key, in a scalar subquery: written as
+# an EXISTS, the planner (with no statistics on the staging table) hashed every published event
+# of the log, detoasting each one's data for its URL: seconds per batch, and growing with the log.
 DROP_RETRACTED = """
 DELETE FROM load_articles l
- WHERE NOT EXISTS (SELECT 1 FROM pressroom.article_urls u
+ WHERE (SELECT e.data ->> 'url' FROM pressroom.events e
+         WHERE e.stream_id = l.id AND e.stream_version = 1
+         LIMIT 1) = l.canonical_url
+   AND NOT EXISTS (SELECT 1 FROM pressroom.article_urls u
                      JOIN pressroom.sites s ON s.id = u.site_id
                     WHERE s.domain = l.site AND u.canonical_url = l.canonical_url)
-   AND EXISTS (SELECT 1 FROM pressroom.events e
-                WHERE e.stream_id = l.id AND e.stream_version = 1
-                  AND e.data ->> 'url' = l.canonical_url)
 """
 
 # Sites that articles name but the site list did not: named after their domain.
+# Known sites are left out before the insert, not by its ON CONFLICT: a conflicting row that
+# another batch holds a key-share lock on (its articles' foreign keys) makes ON CONFLICT wait for
+# that batch to commit, which serialised parallel batches (seconds each).
 INSERT_MISSING_SITES = """
 INSERT INTO pressroom.sites (domain, name, language)
-SELECT DISTINCT ON (site) site, left(site, 200), language FROM load_articles
+SELECT DISTINCT ON (site) site, left(site, 200), language FROM load_articles l
+ WHERE NOT EXISTS (SELECT 1 FROM pressroom.sites s WHERE s.domain = l.site)
 ORDER BY site
 ON CONFLICT (domain) DO NOTHING
 """
@@ -144,11 +151,13 @@ UPDATE load_articles AS l
  WHERE l.ctid = c.row_ref AND c.shift > 0 AND (l.id & 2097151) + c.shift <= 2097151
 """
 
+# Known tags are left out first, as known sites are (INSERT_MISSING_SITES says why).
 INSERT_TAGS = """
 INSERT INTO pressroom.tags (slug, name)
 SELECT DISTINCT ON (pressroom.tag_slug(tag)) pressroom.tag_slug(tag), left(btrim(tag), 200)
   FROM load_articles, unnest(tags) AS tag
  WHERE pressroom.tag_slug(tag) <> ''
+   AND NOT EXISTS (SELECT 1 FROM pressroom.tags t WHERE t.slug = pressroom.tag_slug(tag))
  ORDER BY pressroom.tag_slug(tag), btrim(tag)
 ON CONFLICT (slug) DO NOTHING
 """
