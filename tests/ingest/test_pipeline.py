@@ -14,6 +14,7 @@ import asyncpg
 import orjson
 import pytest
 
+from pressroom.content.writes import retract_article
 from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.pipeline import (
     Committed,
@@ -318,6 +319,24 @@ async def test_a_resumed_run_skips_exactly_the_committed_batches(conn: asyncpg.C
     assert (
         await conn.fetchval(
             "SELECT count(*) FROM pressroom.ingest_batches WHERE source = $1", source
+        )
+        == 0
+    )
+
+
+async def test_a_crawl_never_brings_back_a_retracted_article(conn: asyncpg.Connection) -> None:
+    await _ingest(conn, _jsonl(_story(800)))
+    article = await _article(conn, _story(800)["url"])
+    await retract_article(conn, article["id"], reason="legal")
+    # The same page again, changed, and a new one, each in a batch of its own.
+    summary = await _ingest(
+        conn, _jsonl(_story(800, title="Crawled again"), _story(801)), batch_size=1
+    )
+    assert summary.inserted == 1  # only the new story
+    assert summary.unchanged == 1
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM pressroom.articles WHERE canonical_url = $1", _story(800)["url"]
         )
         == 0
     )
