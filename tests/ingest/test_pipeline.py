@@ -14,7 +14,7 @@ import asyncpg
 import orjson
 import pytest
 
-from pressroom.content.writes import retract_article
+from pressroom.content.writes import retract_article, revise_article
 from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.pipeline import (
     Committed,
@@ -340,3 +340,27 @@ async def test_a_crawl_never_brings_back_a_retracted_article(conn: asyncpg.Conne
         )
         == 0
     )
+
+
+async def test_a_changed_page_revises_only_what_its_source_changed(
+    conn: asyncpg.Connection,
+) -> None:
+    await _ingest(conn, _jsonl(_story(900, tags=["wire", "economy"])))
+    article = await _article(conn, _story(900)["url"])
+    # An editor corrects the title and the tags through the API.
+    await revise_article(conn, article["id"], {"title": "Corrected title"}, tags=["economy"])
+    # The page changes its body only: the editor's title and tags stand.
+    changed_body = _story(900, tags=["wire", "economy"], body="A longer body.")
+    summary = await _ingest(conn, _jsonl(changed_body))
+    assert summary.revised == 1
+    article = await _article(conn, _story(900)["url"])
+    assert article["title"] == "Corrected title"
+    assert article["body"] == "A longer body."
+    assert article["tag_slugs"] == ["economy"]
+    # The page then changes its title and its tags: those are the source's news, and win.
+    retitled = _story(900, tags=["wire"], body="A longer body.", title="Updated headline")
+    summary = await _ingest(conn, _jsonl(retitled))
+    assert summary.revised == 1
+    article = await _article(conn, _story(900)["url"])
+    assert article["title"] == "Updated headline"
+    assert article["tag_slugs"] == ["wire"]

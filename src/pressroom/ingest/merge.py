@@ -210,27 +210,52 @@ WITH fresh AS (
 SELECT count(*) FROM inserted
 """
 
-# Known URLs whose source sent something new: what differs from the article becomes one append
-# (a revision with the changed fields, tags added, tags removed) through append_events(), which
-# also projects it. Published times are not compared: they are part of the article's id.
-APPEND_CHANGES = """
+# What a source sent, field by field, as digests: kept in article_urls.source_fields, so that a
+# changed page revises only the fields its source changed (an editor's correction to another
+# field stands). {row} is the staging table's alias.
+SOURCE_FIELDS = """jsonb_build_object(
+    'title', md5({row}.title), 'summary', md5({row}.summary), 'body', md5({row}.body),
+    'language', {row}.language, 'author', md5(coalesce({row}.author, '')),
+    'metadata', md5(coalesce({row}.metadata, '')),
+    'tags', md5(array_to_string(ARRAY(SELECT pressroom.tag_slug(t) FROM unnest({row}.tags) AS t
+                                       ORDER BY 1), ' ')))"""
+
+# Known URLs whose source sent something new: what differs from the article, among the fields
+# the source changed, becomes one append (a revision with the changed fields, tags added, tags
+# removed) through append_events(), which also projects it. Published times are not compared:
+# they are part of the article's id.
+APPEND_CHANGES = f"""
 WITH known AS MATERIALIZED (
-    SELECT l.*, u.article_id
+    SELECT l.*, u.article_id, sent.changed
       FROM load_articles l
       JOIN pressroom.sites s ON s.domain = l.site
       JOIN pressroom.article_urls u ON u.site_id = s.id AND u.canonical_url = l.canonical_url
+     -- Which fields the source changed since it was last read (every one when that is not
+     -- known: URLs last crawled before migration 0008).
+     CROSS JOIN LATERAL (
+         SELECT jsonb_object_agg(f.key, u.source_fields IS NULL
+                                        OR u.source_fields -> f.key IS DISTINCT FROM f.value)
+                AS changed
+           FROM jsonb_each({SOURCE_FIELDS.format(row="l")}) AS f) AS sent
      WHERE l.source_hash IS NOT NULL AND u.source_hash IS DISTINCT FROM l.source_hash
 ), compared AS MATERIALIZED (
     SELECT k.article_id,
            jsonb_strip_nulls(jsonb_build_object(
-               'title', CASE WHEN k.title IS DISTINCT FROM a.title THEN k.title END,
-               'summary', CASE WHEN k.summary IS DISTINCT FROM a.summary THEN k.summary END,
-               'body', CASE WHEN k.body IS DISTINCT FROM a.body THEN k.body END,
-               'language', CASE WHEN k.language IS DISTINCT FROM a.language::text THEN k.language END,
-               'metadata', CASE WHEN k.metadata::jsonb IS DISTINCT FROM a.metadata
+               'title', CASE WHEN (k.changed ->> 'title')::boolean
+                              AND k.title IS DISTINCT FROM a.title THEN k.title END,
+               'summary', CASE WHEN (k.changed ->> 'summary')::boolean
+                                AND k.summary IS DISTINCT FROM a.summary THEN k.summary END,
+               'body', CASE WHEN (k.changed ->> 'body')::boolean
+                             AND k.body IS DISTINCT FROM a.body THEN k.body END,
+               'language', CASE WHEN (k.changed ->> 'language')::boolean
+                                 AND k.language IS DISTINCT FROM a.language::text
+                                THEN k.language END,
+               'metadata', CASE WHEN (k.changed ->> 'metadata')::boolean
+                                 AND k.metadata::jsonb IS DISTINCT FROM a.metadata
                                 THEN k.metadata::jsonb END))
-           || CASE WHEN k.author IS DISTINCT FROM a.author
-                   THEN jsonb_build_object('author', k.author) ELSE '{}' END AS fields,
+           || CASE WHEN (k.changed ->> 'author')::boolean AND k.author IS DISTINCT FROM a.author
+                   THEN jsonb_build_object('author', k.author) ELSE '{{}}' END AS fields,
+           (k.changed ->> 'tags')::boolean AS retagged,
            k.tags AS names,
            ARRAY(SELECT pressroom.tag_slug(t) FROM unnest(k.tags) AS t) AS wanted,
            ARRAY(SELECT tg.slug FROM pressroom.article_tags at
@@ -246,18 +271,19 @@ WITH known AS MATERIALIZED (
      CROSS JOIN LATERAL (VALUES
          (1, 'article.revised', c.fields),
          (2, 'article.tagged', jsonb_build_object('tags', ARRAY(
-             SELECT t FROM unnest(c.names) AS t WHERE pressroom.tag_slug(t) <> ALL (c.have)))),
+             SELECT t FROM unnest(c.names) AS t
+              WHERE c.retagged AND pressroom.tag_slug(t) <> ALL (c.have)))),
          (3, 'article.untagged', jsonb_build_object('tags', ARRAY(
-             SELECT h FROM unnest(c.have) AS h WHERE h <> ALL (c.wanted))))
+             SELECT h FROM unnest(c.have) AS h WHERE c.retagged AND h <> ALL (c.wanted))))
      ) AS v(n, kind, data)
-     WHERE v.data NOT IN ('{}', '{"tags": []}')
+     WHERE v.data NOT IN ('{{}}', '{{"tags": []}}')
      GROUP BY c.article_id
 )
 SELECT count(*)
   FROM changes ch,
        LATERAL pressroom.append_events(ch.article_id, NULL, ch.kinds, ch.data, $1::jsonb,
                                        NULL, NULL, true)
-"""
+"""  # noqa: S608 - composed of constant fragments only
 
 # Lines whose source sent exactly what it sent last time, found from the keys alone: a re-crawl
 # that is all repeats never ships its bodies to the server (measured: re-ingesting 200,000
@@ -271,14 +297,14 @@ SELECT l.line
 """
 
 # Remembered for the next crawl: what each source sent this time.
-REMEMBER_SOURCES = """
+REMEMBER_SOURCES = f"""
 UPDATE pressroom.article_urls u
-   SET source_hash = l.source_hash
+   SET source_hash = l.source_hash, source_fields = {SOURCE_FIELDS.format(row="l")}
   FROM load_articles l
   JOIN pressroom.sites s ON s.domain = l.site
  WHERE u.site_id = s.id AND u.canonical_url = l.canonical_url
    AND l.source_hash IS NOT NULL AND u.source_hash IS DISTINCT FROM l.source_hash
-"""
+"""  # noqa: S608 - composed of constant fragments only
 
 
 def staging_row(article: ArticleInput, line: int) -> tuple[object, ...]:

@@ -1,0 +1,1 @@
+ALTER TABLE pressroom.article_urls DROP COLUMN source_fields;
