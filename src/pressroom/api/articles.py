@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import AfterValidator
 from starlette.responses import Response
 
-from pressroom.api.deps import DEFAULT_PAGE, Connection, Cursor, Limit
+from pressroom.api.deps import DEFAULT_PAGE, Cursor, Limit, reading
 from pressroom.api.responses import CACHE_ITEM, CACHE_LIST, json_response
 from pressroom.api.schemas import Article, ArticlePage, problems
 from pressroom.content.articles import ArticleFilter, get_article, list_articles
@@ -50,7 +50,6 @@ def page_response(request: Request, page: object) -> Response:
 )
 async def articles(
     request: Request,
-    conn: Connection,
     site: Annotated[
         str | None, Query(max_length=253, pattern=NO_NUL, description="Only this site's domain.")
     ] = None,
@@ -70,7 +69,9 @@ async def articles(
     where = ArticleFilter(
         site.lower() if site else None, tag, lang, published_after, published_before
     )
-    return page_response(request, await list_articles(conn, where, cursor, limit))
+    async with reading(request) as conn:
+        page = await list_articles(conn, where, cursor, limit)
+    return page_response(request, page)
 
 
 @router.get(
@@ -81,10 +82,10 @@ async def articles(
 )
 async def article(
     request: Request,
-    conn: Connection,
     article_id: Annotated[int, Path(ge=-(2**63), lt=2**63, description="The article's id.")],
 ) -> Response:
-    found = await get_article(conn, article_id)
+    async with reading(request) as conn:
+        found = await get_article(conn, article_id)
     if found is None:
         raise HTTPException(404, f"no article with id {article_id}")
     return json_response(request, found, CACHE_ITEM)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.responses import Response
 
 from pressroom.api.articles import NO_NUL, Language, page_response
-from pressroom.api.deps import DEFAULT_PAGE, Connection, Cursor, Limit
+from pressroom.api.deps import DEFAULT_PAGE, Cursor, Limit, reading
 from pressroom.api.responses import CACHE_DIRECTORY, json_response
 from pressroom.api.schemas import ArticlePage, Site, SitePage, TagPage, problems
 from pressroom.content.articles import ArticleFilter, list_articles
@@ -27,17 +27,18 @@ TagSlug = Annotated[str, Path(max_length=100, pattern=NO_NUL, description="The t
 
 async def _feed_or_404(
     request: Request,
-    conn: Connection,
     where: ArticleFilter,
     cursor: str | None,
     limit: int,
-    exists: Callable[[], Awaitable[bool]],
+    exists: Callable[[asyncpg.Connection], Awaitable[bool]],
     missing: str,
 ) -> Response:
-    page = await list_articles(conn, where, cursor, limit)
-    # Only an empty page costs the extra look-up that tells "no such site/tag" from "no articles".
-    if not page.items and not await exists():
-        raise HTTPException(404, missing)
+    async with reading(request) as conn:
+        page = await list_articles(conn, where, cursor, limit)
+        # Only an empty page costs the extra look-up that tells "no such site/tag" from "no
+        # articles".
+        if not page.items and not await exists(conn):
+            raise HTTPException(404, missing)
     return page_response(request, page)
 
 
@@ -48,10 +49,10 @@ async def _feed_or_404(
     response_model=SitePage,
     responses=problems(400, 422, 503),
 )
-async def sites(
-    request: Request, conn: Connection, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
-) -> Response:
-    return json_response(request, await list_sites(conn, cursor, limit), CACHE_DIRECTORY)
+async def sites(request: Request, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response:
+    async with reading(request) as conn:
+        page = await list_sites(conn, cursor, limit)
+    return json_response(request, page, CACHE_DIRECTORY)
 
 
 @router.get(
@@ -61,8 +62,9 @@ async def sites(
     response_model=Site,
     responses=problems(404, 503),
 )
-async def site(request: Request, conn: Connection, domain: Domain) -> Response:
-    found = await get_site(conn, domain.lower())
+async def site(request: Request, domain: Domain) -> Response:
+    async with reading(request) as conn:
+        found = await get_site(conn, domain.lower())
     if found is None:
         raise HTTPException(404, f"no site {domain!r}")
     return json_response(request, found, CACHE_DIRECTORY)
@@ -77,7 +79,6 @@ async def site(request: Request, conn: Connection, domain: Domain) -> Response:
 )
 async def site_articles(
     request: Request,
-    conn: Connection,
     domain: Domain,
     lang: Language = None,
     limit: Limit = DEFAULT_PAGE,
@@ -85,8 +86,11 @@ async def site_articles(
 ) -> Response:
     name = domain.lower()
     where = ArticleFilter(site=name, language=lang)
-    exists = partial(site_exists, conn, name)
-    return await _feed_or_404(request, conn, where, cursor, limit, exists, f"no site {domain!r}")
+
+    async def exists(conn: asyncpg.Connection) -> bool:
+        return await site_exists(conn, name)
+
+    return await _feed_or_404(request, where, cursor, limit, exists, f"no site {domain!r}")
 
 
 @router.get(
@@ -96,10 +100,10 @@ async def site_articles(
     response_model=TagPage,
     responses=problems(400, 422, 503),
 )
-async def tags(
-    request: Request, conn: Connection, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
-) -> Response:
-    return json_response(request, await list_tags(conn, cursor, limit), CACHE_DIRECTORY)
+async def tags(request: Request, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response:
+    async with reading(request) as conn:
+        page = await list_tags(conn, cursor, limit)
+    return json_response(request, page, CACHE_DIRECTORY)
 
 
 @router.get(
@@ -111,12 +115,14 @@ async def tags(
 )
 async def tag_articles(
     request: Request,
-    conn: Connection,
     tag: TagSlug,
     lang: Language = None,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> Response:
     where = ArticleFilter(tag=tag, language=lang)
-    exists = partial(tag_exists, conn, tag)
-    return await _feed_or_404(request, conn, where, cursor, limit, exists, f"no tag {tag!r}")
+
+    async def exists(conn: asyncpg.Connection) -> bool:
+        return await tag_exists(conn, tag)
+
+    return await _feed_or_404(request, where, cursor, limit, exists, f"no tag {tag!r}")

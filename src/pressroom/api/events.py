@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from pressroom.api.deps import Connection
+from pressroom.api.deps import reading
 from pressroom.api.responses import NO_STORE, json_response
 from pressroom.api.schemas import problems
 from pressroom.content.writes import ArticleNotFoundError
@@ -55,13 +55,13 @@ class FeedPage(BaseModel):
 )
 async def history(
     request: Request,
-    conn: Connection,
     article_id: Annotated[int, Path(ge=-(2**63), lt=2**63)],
     after_version: Annotated[int, Query(ge=0, lt=2**31)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> Response:
     """Every change, retractions included, with who made it (`metadata.actor`)."""
-    events = await read_stream(conn, article_id, after_version=after_version, limit=limit + 1)
+    async with reading(request) as conn:
+        events = await read_stream(conn, article_id, after_version=after_version, limit=limit + 1)
     if not events and after_version == 0:
         raise ArticleNotFoundError(f"no article with id {article_id}")
     page = events[:limit]
@@ -78,13 +78,13 @@ async def history(
 )
 async def feed(
     request: Request,
-    conn: Connection,
     after: Annotated[int, Query(ge=0, description="The last position you have.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> Response:
     """Events in feed order. Pass `next_after` back as `after`; an empty page means you are
     up to date. Every committed event appears exactly once, each article's in version order."""
-    events = await read_feed(conn, after, limit)
+    async with reading(request) as conn:
+        events = await read_feed(conn, after, limit)
     body = {
         "events": [e.as_json() for e in events],
         "next_after": events[-1].position if events else after,

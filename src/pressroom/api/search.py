@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from pressroom.api.articles import NO_NUL, Language, Timestamp
-from pressroom.api.deps import DEFAULT_PAGE, Connection, Cursor, Limit
+from pressroom.api.deps import DEFAULT_PAGE, Cursor, Limit, reading
 from pressroom.api.responses import CACHE_LIST, json_response
 from pressroom.api.schemas import SearchPage, SuggestionList, problems
 from pressroom.search.engine import SearchFilter, search_articles
@@ -49,7 +49,6 @@ def _filter(
 )
 async def search(
     request: Request,
-    conn: Connection,
     # No max_length here: a search too long is the search syntax's 400, like every other bad q.
     q: Annotated[
         str, Query(description=f"What to search for; up to {MAX_QUERY_LENGTH} characters.")
@@ -64,14 +63,16 @@ async def search(
     cursor: Cursor = None,
 ) -> Response:
     settings = request.app.state.settings
-    result = await search_articles(
-        conn,
-        q,
-        _filter(site, lang, from_, to),
-        cursor=cursor,
-        limit=limit,
-        half_life=timedelta(days=settings.search_half_life_days),
-    )
+    where = _filter(site, lang, from_, to)
+    async with reading(request) as conn:
+        result = await search_articles(
+            conn,
+            q,
+            where,
+            cursor=cursor,
+            limit=limit,
+            half_life=timedelta(days=settings.search_half_life_days),
+        )
     return json_response(request, result.as_json(), CACHE_LIST)
 
 
@@ -87,11 +88,12 @@ async def search(
 )
 async def suggest(
     request: Request,
-    conn: Connection,
     q: Annotated[str, Query(description="What has been typed so far.")],
     site: Site = None,
     lang: Language = None,
     limit: Annotated[int, Query(ge=1, le=20, description="Suggestions wanted.")] = 8,
 ) -> Response:
-    found = await suggest_titles(conn, q, _filter(site, lang), limit=limit)
+    where = _filter(site, lang)
+    async with reading(request) as conn:
+        found = await suggest_titles(conn, q, where, limit=limit)
     return json_response(request, {"items": found.items, "corrected": found.corrected}, CACHE_LIST)

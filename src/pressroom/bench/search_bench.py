@@ -255,8 +255,9 @@ def render_search_report(
         "gives each word's share of articles.",
         f"- ILIKE: the same searches against `ILIKE '%word%'` on title, summary and body, newest "
         f"first (src/pressroom/bench/ilike_app.py), up to {options.ilike_requests} sequential "
-        "requests each (2 or 3 where each reads the whole table); a request still running after {ILIKE_TIMEOUT_S} s is cancelled and counted as "
-        f"{ILIKE_TIMEOUT_S} s, so those figures are lower bounds.",
+        "requests each (2 or 3 where each reads the whole table); a request still running after "
+        f"{ILIKE_TIMEOUT_S} s is cancelled and counted as {ILIKE_TIMEOUT_S} s, so those figures "
+        "are lower bounds.",
         "",
         "## pressroom's search through the API",
         "",
