@@ -156,3 +156,27 @@ async def test_index_predicates_on_current_date_are_impossible(owner: asyncpg.Co
             "CREATE INDEX recent ON pressroom.articles_default (published_at) "
             "WHERE published_at > CURRENT_DATE - INTERVAL '30 days'"
         )
+
+
+async def test_large_values_are_compressed_with_lz4_where_the_server_has_it(
+    owner: asyncpg.Connection, site: int
+) -> None:
+    has_lz4 = await owner.fetchval(
+        "SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+    )
+    when = datetime(2024, 3, 5, tzinfo=UTC)
+    article_id = await _article(owner, site, "https://example.com/long", when)
+    # Compressible and past the 2 kB at which PostgreSQL starts compressing a row's values.
+    await owner.execute(
+        "UPDATE pressroom.articles SET body = repeat('news of the day ', 500) "
+        "WHERE id = $1 AND published_at = $2",
+        article_id,
+        when,
+    )
+    method = await owner.fetchval(
+        "SELECT pg_column_compression(body) FROM pressroom.articles "
+        "WHERE id = $1 AND published_at = $2",
+        article_id,
+        when,
+    )
+    assert method == ("lz4" if has_lz4 else "pglz")

@@ -108,14 +108,3 @@ async def test_sql_agrees_with_python_on_generated_text(reader: asyncpg.Connecti
 
     collect()
     await _agree(reader, samples)
-
-
-async def test_the_sql_function_is_inlined(reader: asyncpg.Connection) -> None:
-    """Called rather than inlined, it cost the loader 0.2 ms per call (several per article)."""
-    plan = await reader.fetch(
-        "EXPLAIN (VERBOSE, COSTS OFF) "
-        "SELECT pressroom.search_vector('fa', s.name) FROM pressroom.sites s"
-    )
-    text = "\n".join(row[0] for row in plan)
-    assert "normalize_text" not in text
-    assert "regexp_replace" in text

@@ -1,4 +1,4 @@
-"""Normalisation without rewriting every lone space: a cheaper vector for every article written.
+"""Normalisation that skips the work a text does not need: a cheaper vector for every article.
 
 Revision ID: 0009_faster_normalize
 Revises: 0008_source_fields
