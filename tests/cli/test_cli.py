@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+import asyncpg
 import orjson
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +15,7 @@ from pressroom.cli.main import app
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.sample import generate_articles
+from pressroom.sample.corpus import SampleArticle
 
 runner = CliRunner()
 
@@ -165,3 +168,42 @@ def test_ingest_from_standard_input_and_dry_run(
     missing = runner.invoke(app, ["ingest", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 1
     assert "no such file" in missing.output
+
+
+def _vacuum_count(url: str, partition: str) -> int:
+    async def count() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            value = await conn.fetchval(
+                "SELECT vacuum_count FROM pg_stat_user_tables "
+                "WHERE schemaname = 'pressroom' AND relname = $1",
+                partition,
+            )
+            return int(value or 0)
+        finally:
+            await conn.close()
+
+    return asyncio.run(count())
+
+
+def test_ingest_settles_the_partitions_it_wrote(
+    database: DatabaseTargets, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # As the tables' owner, who alone may vacuum them.
+    monkeypatch.setenv("DATABASE_URL", database.owner)
+    monkeypatch.chdir(tmp_path)
+    articles = list(generate_articles(6, 2, 11))
+    partitions = {f"articles_p{a.published_at:%Y_%m}" for a in articles}
+
+    def ingest(batch: list[SampleArticle], *options: str) -> None:
+        lines = b"".join(orjson.dumps(a.to_json_dict()) + b"\n" for a in batch)
+        result = runner.invoke(app, ["ingest", "-", "--json", *options], input=lines)
+        assert result.exit_code == 0, result.output
+
+    before = {p: _vacuum_count(database.owner, p) for p in partitions}
+    ingest(articles[:3], "--no-settle")
+    assert {p: _vacuum_count(database.owner, p) for p in partitions} == before
+    ingest(articles)
+    written = {f"articles_p{a.published_at:%Y_%m}" for a in articles[3:]}
+    for partition in written:
+        assert _vacuum_count(database.owner, partition) > before[partition], partition

@@ -26,6 +26,7 @@ from pressroom.ingest.pipeline import (
     ingest,
 )
 from pressroom.ingest.readers import Format, detect_format, open_input, read_records
+from pressroom.ingest.settle import settle_after_load
 
 
 @user_errors
@@ -53,6 +54,13 @@ def ingest_command(
         typer.Option(help="Dead-letter file (default: next to the input, .rejects.jsonl)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    settle: Annotated[
+        bool,
+        typer.Option(
+            help="Then vacuum and analyze the partitions written (as the tables' owner), so "
+            "searches and lists are fast at once rather than after autovacuum's next round."
+        ),
+    ] = True,
 ) -> None:
     """Ingest articles. New URLs become published articles, changed ones revisions, repeats
     cost nothing; bad records go to the dead-letter file with their line and reason, and the
@@ -75,9 +83,10 @@ def ingest_command(
             dry_run=dry_run,
             source=None if stdin or dry_run else file_source(file),
         )
+        targets = resolve_targets(config)
         summary = asyncio.run(
             _run(
-                resolve_targets(config).writer,
+                targets.writer,
                 workers,
                 stream,
                 kind,
@@ -90,6 +99,9 @@ def ingest_command(
     finally:
         if not stdin:
             raw.close()
+    if settle and summary.months_written:
+        with console.status("vacuuming and analyzing the partitions written"):
+            asyncio.run(_settle(targets.owner, summary))
     if as_json:
         typer.echo(orjson.dumps(summary.as_json() | {"dead_letters": str(dead)}).decode())
         return
@@ -137,6 +149,16 @@ async def _run(
     finally:
         for conn in connections:
             await conn.close()
+
+
+async def _settle(owner_url: str, summary: IngestSummary) -> None:
+    owner = await asyncpg.connect(
+        owner_url, server_settings={"application_name": "pressroom ingest"}
+    )
+    try:
+        await settle_after_load(owner, summary.months_written)
+    finally:
+        await owner.close()
 
 
 def _print(summary: IngestSummary, dead: Path, dry_run: bool) -> None:

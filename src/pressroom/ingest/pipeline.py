@@ -66,6 +66,8 @@ class IngestSummary:
     # not a line number: a minified feed holds many records on one line).
     resumed_after: int = 0
     rejects: list[dict[str, Any]] = field(default_factory=list)  # the first few, for callers
+    # The months whose partitions this run inserted into or revised (settle_after_load's).
+    months_written: set[date] = field(default_factory=set)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -77,7 +79,9 @@ class IngestSummary:
         return self.read == self.inserted + self.revised + self.unchanged + self.rejected
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        summary = asdict(self)
+        del summary["months_written"]
+        return summary
 
 
 class DeadLetters:
@@ -247,6 +251,8 @@ async def ingest(
 
         async def merge(merger: Merger) -> None:
             counts = await _merge(merger, batch, options.source)
+            if counts.inserted or counts.revised:
+                summary.months_written |= {month_of(row.published_at) for row in batch.rows}
             summary.inserted += counts.inserted
             summary.revised += counts.revised
             summary.unchanged += counts.unchanged

@@ -8,14 +8,10 @@ from dataclasses import dataclass
 import asyncpg
 
 from pressroom.ingest.merge import load_articles, upsert_sites
+from pressroom.ingest.settle import settle_after_load
 from pressroom.sample.corpus import generate_articles, sample_sites
 
 Progress = Callable[[int, int], None]  # (done, total)
-
-ANALYZE = (
-    "ANALYZE pressroom.sites, pressroom.tags, pressroom.articles, pressroom.article_tags, "
-    "pressroom.article_urls"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +56,9 @@ async def load_sample_corpus(
     finally:
         await conn.close()
     if inserted:
-        # Autovacuum never analyzes a partitioned parent, and the planner needs its statistics
-        # for queries that span partitions; only the owner may run ANALYZE.
         owner = await asyncpg.connect(owner_url, timeout=timeout_s)
         try:
-            await owner.execute(ANALYZE)
+            await settle_after_load(owner, None)
         finally:
             await owner.close()
     return inserted
