@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import count
-from typing import cast
+from typing import Any, cast
 
 import asyncpg
 from asyncpg.connection import LoggedQuery
@@ -84,6 +84,9 @@ class Database:
         self.book = LoanBook()
         self._pool: asyncpg.Pool | None = None
         self._waiting = 0
+        # Labelled metric children, looked up once: labels() locks and validates on each call.
+        self._acquire_seconds = metrics.acquire_seconds.labels(name)
+        self._query_seconds: dict[str, Any] = {}
         self.last_schema_revision: str | None = None  # kept by the readiness check
 
     @property
@@ -158,7 +161,7 @@ class Database:
             ) from None
         finally:
             self._waiting -= 1
-        self.metrics.acquire_seconds.labels(self.name).observe(time.monotonic() - started)
+        self._acquire_seconds.observe(time.monotonic() - started)
         loan = self.book.lend(route)
         token = current_route.set(route)
         try:
@@ -183,7 +186,10 @@ class Database:
 
     def observe_query(self, query: LoggedQuery) -> None:
         route = current_route.get()
-        self.metrics.query_seconds.labels(route).observe(query.elapsed)
+        histogram = self._query_seconds.get(route)
+        if histogram is None:
+            histogram = self._query_seconds[route] = self.metrics.query_seconds.labels(route)
+        histogram.observe(query.elapsed)
         if query.elapsed * 1000 >= self.settings.slow_query_ms:
             # The statement text, never its arguments: those may be a reader's search terms.
             log.warning(
