@@ -23,7 +23,6 @@ from pressroom.bench.servers import uvicorn_server
 from pressroom.bench.wrk import run_wrk
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets, resolve_targets
-from pressroom.ingest.settle import settle_after_load
 from pressroom.local.layout import Layout
 from pressroom.local.ports import free_port
 from pressroom.local.stack import Stack
@@ -104,19 +103,9 @@ def prepare_bench_stack(
     targets = resolve_targets(bench)
     if loaded := stack.load_sample(targets, only_if_empty=False):
         notify(f"loaded {loaded:,} more articles")
-    # Measured on a settled database, as after any bulk load (pressroom ingest settles too):
-    # otherwise autovacuum would be doing this while the scenarios run. Quick when settled.
-    notify("vacuuming and analyzing the articles")
-    asyncio.run(_settle(targets.owner))
+    # The loader settles what it loads (ingest/settle.py), so the scenarios measure a settled
+    # database, as after any bulk load, not autovacuum catching up while they run.
     return bench, targets
-
-
-async def _settle(owner_url: str) -> None:
-    owner = await asyncpg.connect(owner_url)
-    try:
-        await settle_after_load(owner, None)
-    finally:
-        await owner.close()
 
 
 def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> Path:
