@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
 import asyncpg
 
+from pressroom.bench.cpu import postmaster_pid, tree_cpu_s
 from pressroom.bench.events_bench import EventsBenchOptions, Throughput, render_events_report
 from pressroom.bench.events_bench import Results as EventsResults
 from pressroom.bench.ingest_bench import IngestBenchOptions, Load, render_ingest_report
@@ -62,7 +66,7 @@ def _result(rps: float, p50: int, p99: int) -> WrkResult:
 def test_report_states_each_target_honestly(stack: Settings) -> None:
     scenarios = [
         ScenarioResult("ceiling", "ceiling", _result(10_000, 800, 2000)),
-        ScenarioResult("article", "article", _result(4_000, 2000, 12000)),
+        ScenarioResult("article", "article", _result(4_000, 2000, 12000), 210.4, 95.6),
         ScenarioResult("site_page_1", "page 1", _result(3_000, 2500, 5000)),
         ScenarioResult("site_page_1000", "page 1000", _result(2_900, 2600, 5200)),
         ScenarioResult("tag_page_1", "tag", _result(2_000, 3000, 6000)),
@@ -77,6 +81,7 @@ def test_report_states_each_target_honestly(stack: Settings) -> None:
     assert "| GET /articles/{id} ≥ 20× the seed's pool-per-request service | 100× | met |" in report
     assert "worst 6.0× | **not met** |" in report
     assert "| 150 MB | met |" in report
+    assert "| 0.40 | 210 | 96 | 0 |" in report  # CPU per request, server then PostgreSQL
 
 
 def test_the_ingest_report_states_each_target_against_copy() -> None:
@@ -109,3 +114,16 @@ def test_the_events_report_compares_like_with_like() -> None:
     report = render_events_report(results, EventsBenchOptions())
     assert "≥ 3× eventsourcing (log) | 4.0× | met |" in report
     assert "follow lag p99 < 100 ms under that load | 200.0 ms | **not met** |" in report
+
+
+def test_cpu_of_a_process_tree_counts_children_already_reaped() -> None:
+    before = tree_cpu_s(os.getpid())
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", busy], check=True)
+    assert tree_cpu_s(os.getpid()) - before >= 0.25
+
+
+def test_the_postmaster_of_a_running_stack_is_found(stack: Settings) -> None:
+    pid = postmaster_pid(Layout(stack.data_dir).pg_data)
+    assert pid is not None
+    assert tree_cpu_s(pid) > 0

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
+from pressroom.bench.cpu import postmaster_pid, tree_cpu_s
 from pressroom.bench.report import Measurement, ScenarioResult, write_api_report
 from pressroom.bench.serialization import compare_serialisation
 from pressroom.bench.servers import uvicorn_server
@@ -135,10 +136,14 @@ def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> 
             notify(f"wrk: {description}")
             # A short unmeasured run first, so caches and prepared statements are warm.
             run_wrk(url, duration_s=options.warmup_s, connections=options.connections, paths=paths)
+            server = seed if name.startswith("seed") else ours
+            server_before, postgres_before = server.cpu_s(), _postgres_cpu_s(bench)
             result = run_wrk(
                 url, duration_s=options.duration_s, connections=options.connections, paths=paths
             )
-            measured.append(ScenarioResult(name, description, result))
+            server_cpu = _per_request(server_before, server.cpu_s(), result.requests)
+            postgres_cpu = _per_request(postgres_before, _postgres_cpu_s(bench), result.requests)
+            measured.append(ScenarioResult(name, description, result, server_cpu, postgres_cpu))
         memory = ours.rss_mb()
     notify("comparing serialisation: orjson in Python against JSON composed in SQL")
     serialisation = asyncio.run(compare_serialisation(targets, ids[:500], site))
@@ -155,6 +160,18 @@ def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> 
     )
     write_api_report(report, options.output)
     return options.output
+
+
+def _per_request(before: float | None, after: float | None, requests: int) -> float | None:
+    """Microseconds of CPU per request between two readings."""
+    if before is None or after is None:
+        return None
+    return (after - before) * 1e6 / max(requests, 1)
+
+
+def _postgres_cpu_s(bench: Settings) -> float | None:
+    pid = postmaster_pid(Layout(bench.data_dir).pg_data)
+    return tree_cpu_s(pid) if pid is not None else None
 
 
 async def count_articles(targets: DatabaseTargets) -> int:

@@ -13,11 +13,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pressroom.bench.cpu import tree_cpu_s
+
 
 @dataclass(frozen=True, slots=True)
 class Server:
     base_url: str
     pid: int
+
+    def cpu_s(self) -> float:
+        """CPU the server process and its workers have used so far, in seconds."""
+        return tree_cpu_s(self.pid)
 
     def rss_mb(self) -> float:
         """Resident memory of the server process and its workers, in MB."""
