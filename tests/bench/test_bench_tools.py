@@ -50,6 +50,11 @@ async def test_wrk_drives_the_seed_service_on_random_articles(
         assert result.socket_errors == 0
         assert 0 < result.p50_us <= result.p99_us <= result.max_us
         assert seed.rss_mb() > 0
+        in_turn = await asyncio.to_thread(
+            run_wrk, seed.base_url, duration_s=1, connections=2, paths=paths, in_order=True
+        )
+        assert in_turn.requests > 0
+        assert in_turn.non_2xx == 0
 
 
 async def test_serialisation_comparison_runs_both_ways(corpus: DatabaseTargets) -> None:

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
-from pressroom.bench.api_bench import count_articles, prepare_bench_stack
+from pressroom.bench.api_bench import count_articles, prepare_bench_stack, warm_up
 from pressroom.bench.report import machine_description
 from pressroom.bench.servers import uvicorn_server
 from pressroom.bench.wrk import WrkResult, run_wrk
@@ -203,8 +203,7 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
     ):  # fmt: skip
         for scenario in plan:
             notify(f"wrk: {scenario.description}")
-            run_wrk(api.base_url, duration_s=options.warmup_s, connections=options.connections,
-                    paths=scenario.paths)  # fmt: skip
+            warm_up(api.base_url, options.warmup_s, options.connections, scenario.paths)
             ours[scenario.name] = run_wrk(
                 api.base_url,
                 duration_s=options.duration_s,
@@ -249,7 +248,8 @@ def render_search_report(
         "",
         f"- {articles:,} sample articles (Persian and English, title, summary, body of ~3.6 kB).",
         f"- wrk, {options.connections} connections, {options.duration_s} s per scenario after a "
-        f"{options.warmup_s} s warm-up; one API worker (uvicorn, uvloop, httptools); each "
+        f"{options.warmup_s} s warm-up that requests each of the scenario's paths in turn (repeated "
+        "until every one was reached); one API worker (uvicorn, uvloop, httptools); each "
         "scenario draws its requests at random from the paths listed for it.",
         "- Words are drawn from the data: a ts_stat pass over a 1% sample of Persian articles "
         "gives each word's share of articles.",
