@@ -33,7 +33,7 @@ from pressroom.bench.report import machine_description
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets, resolve_targets
 from pressroom.ingest.pipeline import DEFAULT_WORKERS
-from pressroom.ingest.settle import settle_after_load
+from pressroom.ingest.settle import settle_as_owner
 from pressroom.local.binaries import ensure_command
 from pressroom.local.stack import Stack
 from pressroom.sample import generate_articles
@@ -303,20 +303,12 @@ def run_ingest_bench(settings: Settings, options: IngestBenchOptions, notify: No
         if name == "ingest":
             notify("settling: VACUUM (ANALYZE) of what the load wrote")
             started = time.monotonic()
-            asyncio.run(_settle(targets.owner))
+            asyncio.run(settle_as_owner(targets.owner, None))
             results.settle_seconds = time.monotonic() - started
     stack.down()
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(render_ingest_report(results, options))
     return options.output
-
-
-async def _settle(owner_url: str) -> None:
-    owner = await asyncpg.connect(owner_url)
-    try:
-        await settle_after_load(owner, None)
-    finally:
-        await owner.close()
 
 
 def render_ingest_report(results: Results, options: IngestBenchOptions) -> str:

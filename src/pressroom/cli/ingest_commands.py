@@ -26,7 +26,7 @@ from pressroom.ingest.pipeline import (
     ingest,
 )
 from pressroom.ingest.readers import Format, detect_format, open_input, read_records
-from pressroom.ingest.settle import settle_after_load
+from pressroom.ingest.settle import settle_as_owner
 
 
 @user_errors
@@ -101,7 +101,7 @@ def ingest_command(
             raw.close()
     if settle and summary.months_written:
         with console.status("vacuuming and analyzing the partitions written"):
-            asyncio.run(_settle(targets.owner, summary))
+            asyncio.run(settle_as_owner(targets.owner, summary.months_written))
     if as_json:
         typer.echo(orjson.dumps(summary.as_json() | {"dead_letters": str(dead)}).decode())
         return
@@ -149,16 +149,6 @@ async def _run(
     finally:
         for conn in connections:
             await conn.close()
-
-
-async def _settle(owner_url: str, summary: IngestSummary) -> None:
-    owner = await asyncpg.connect(
-        owner_url, server_settings={"application_name": "pressroom ingest"}
-    )
-    try:
-        await settle_after_load(owner, summary.months_written)
-    finally:
-        await owner.close()
 
 
 def _print(summary: IngestSummary, dead: Path, dry_run: bool) -> None:

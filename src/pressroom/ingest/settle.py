@@ -49,3 +49,16 @@ async def settle_after_load(owner: asyncpg.Connection, months: Iterable[date] | 
             await owner.execute(f"VACUUM (ANALYZE) {partition[0]}")
         await owner.execute(f"ANALYZE {', '.join(PARENTS)}")
     await owner.execute(f"ANALYZE {OTHERS}")
+
+
+async def settle_as_owner(
+    owner_url: str, months: Iterable[date] | None, *, timeout_s: float = 10.0
+) -> None:
+    """settle_after_load() on a connection of its own, as the owner the URL names."""
+    owner = await asyncpg.connect(
+        owner_url, timeout=timeout_s, server_settings={"application_name": "pressroom settle"}
+    )
+    try:
+        await settle_after_load(owner, months)
+    finally:
+        await owner.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from pressroom.ingest.merge import load_articles, upsert_sites
-from pressroom.ingest.settle import settle_after_load
+from pressroom.ingest.settle import settle_as_owner
 from pressroom.sample.corpus import generate_articles, sample_sites
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -56,9 +56,5 @@ async def load_sample_corpus(
     finally:
         await conn.close()
     if inserted:
-        owner = await asyncpg.connect(owner_url, timeout=timeout_s)
-        try:
-            await settle_after_load(owner, None)
-        finally:
-            await owner.close()
+        await settle_as_owner(owner_url, None, timeout_s=timeout_s)
     return inserted
