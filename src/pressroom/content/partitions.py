@@ -7,10 +7,14 @@ those locks last until commit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
+
+# The suffix pressroom.ensure_month_partitions() gives a month's partitions: articles_p2024_03.
+PARTITION_SUFFIX = re.compile(r"_p[0-9]{4}_[0-9]{2}")
 
 EXISTING_MONTHS = """
 SELECT to_date(substring(c.relname FROM '_p(\\d{4}_\\d{2})$'), 'YYYY_MM')
@@ -23,6 +27,11 @@ SELECT to_date(substring(c.relname FROM '_p(\\d{4}_\\d{2})$'), 'YYYY_MM')
 def month_of(moment: datetime) -> date:
     utc = moment.astimezone(UTC)
     return date(utc.year, utc.month, 1)
+
+
+def month_suffix(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return f"_p{utc.year:04d}_{utc.month:02d}"
 
 
 async def existing_months(conn: asyncpg.Connection) -> set[date]:
