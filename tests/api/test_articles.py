@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from pressroom.db.targets import DatabaseTargets
-from pressroom.ingest.merge import load_articles
+from pressroom.ingest.load import load_articles
 from pressroom.sample import generate_articles
 
 FEED_ORDER = "ORDER BY a.published_at DESC, a.id DESC"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pressroom.api.app import create_app
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
-from pressroom.ingest.merge import load_articles
+from pressroom.ingest.load import load_articles
 from pressroom.sample import SampleArticle
 from tests.api.conftest import app_settings, open_client
 

@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import asyncpg
 
 from pressroom.content.urls import canonical_url
-from pressroom.ingest.merge import load_articles, upsert_sites
+from pressroom.db.targets import DatabaseTargets
+from pressroom.ingest.load import load_articles
+from pressroom.ingest.merge import upsert_sites
 from pressroom.sample import generate_articles, sample_sites
 
 COUNT = 600
@@ -118,3 +120,36 @@ async def test_bad_articles_are_rejected_with_their_position_and_the_rest_load(
         "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pressroom.articles'::regclass"
     )
     assert after - before <= 2  # 1971-03 and, at most, the month of good[0]
+
+
+async def test_batches_on_two_connections_load_what_one_would(
+    writer: asyncpg.Connection, database: DatabaseTargets
+) -> None:
+    """Batches merge at once; a URL in two of them is one article, merged once: sources without
+    a digest (like the sample) are not re-compared, so its first record stands."""
+    await upsert_sites(writer, sample_sites(SITES, seed=11))
+    articles = list(generate_articles(400, SITES, seed=11))
+    revised = replace(articles[10], title="the later record of this URL")
+    urls = [canonical_url(a.url) for a in articles]
+    known = await writer.fetchval(  # the module's other tests may have loaded a few of them
+        "SELECT count(*) FROM pressroom.article_urls WHERE canonical_url = ANY($1)", urls
+    )
+    second = await asyncpg.connect(database.writer)
+    try:
+        summary = await load_articles([writer, second], [*articles, revised], batch_size=100)
+    finally:
+        await second.close()
+    assert (summary.read, summary.inserted, summary.skipped) == (401, 400 - known, 1 + known)
+    title = await writer.fetchval(
+        "SELECT title FROM pressroom.articles WHERE canonical_url = $1",
+        canonical_url(revised.url),
+    )
+    assert title == articles[10].title
+    assert (
+        await writer.fetchval(
+            "SELECT count(*) FROM pressroom.articles a JOIN pressroom.article_urls u ON u.article_id = a.id"
+            " WHERE a.canonical_url = ANY($1)",
+            [canonical_url(a.url) for a in articles],
+        )
+        == 400
+    )

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from pressroom.ingest.merge import load_articles, upsert_sites
+from pressroom.ingest.load import load_articles
+from pressroom.ingest.merge import upsert_sites
 from pressroom.sample import generate_articles, sample_sites
 
 SITES = 3

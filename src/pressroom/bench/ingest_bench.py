@@ -32,7 +32,7 @@ import orjson
 from pressroom.bench.report import machine_description
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets, resolve_targets
-from pressroom.ingest.pipeline import DEFAULT_WORKERS
+from pressroom.ingest.concurrency import DEFAULT_WORKERS
 from pressroom.ingest.settle import settle_as_owner
 from pressroom.local.binaries import ensure_command
 from pressroom.local.stack import Stack

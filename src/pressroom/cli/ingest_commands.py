@@ -16,9 +16,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from pressroom.cli.common import console, settings, user_errors
 from pressroom.db.targets import resolve_targets
 from pressroom.errors import PressroomError
+from pressroom.ingest.concurrency import DEFAULT_WORKERS
 from pressroom.ingest.pipeline import (
     DEFAULT_BATCH,
-    DEFAULT_WORKERS,
     DeadLetters,
     IngestOptions,
     IngestSummary,

@@ -10,23 +10,22 @@ The staging table is a temporary table: unlogged like an UNLOGGED table (its row
 once and thrown away, so WAL for them would be waste), and private to the session besides, so
 concurrent ingests cannot see each other's rows and a crash leaves nothing to clean up.
 
-Both `pressroom ingest` (ingest/pipeline.py) and the sample loader of `up` merge through here.
+Both `pressroom ingest` (ingest/pipeline.py) and the sample loader of `up` (ingest/load.py)
+merge through here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from itertools import islice
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import asyncpg
 import orjson
 
 from pressroom.content.ids import make_article_id, to_milliseconds, url_discriminator
-from pressroom.content.partitions import ensure_months, existing_months, month_of
-from pressroom.content.urls import InvalidUrlError, canonical_url
+from pressroom.content.urls import canonical_url
 
 
 class SiteInput(Protocol):
@@ -59,21 +58,6 @@ class ArticleInput(Protocol):
     def tags(self) -> Sequence[str]: ...
     @property
     def metadata(self) -> dict[str, object]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    position: int  # 1-based position of the article in the input
-    reason: str
-
-
-@dataclass
-class LoadSummary:
-    read: int = 0
-    inserted: int = 0
-    revised: int = 0
-    skipped: int = 0  # already known and unchanged
-    rejected: list[Rejected] = field(default_factory=list)
 
 
 STAGING_COLUMNS = (
@@ -334,12 +318,6 @@ def staging_row(article: ArticleInput, line: int) -> tuple[object, ...]:
     )
 
 
-def _batches(items: Iterable[ArticleInput], size: int) -> Iterator[list[ArticleInput]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 async def upsert_sites(conn: asyncpg.Connection, sites: Iterable[SiteInput]) -> None:
     listed = list(sites)
     await conn.execute(
@@ -348,20 +326,6 @@ async def upsert_sites(conn: asyncpg.Connection, sites: Iterable[SiteInput]) -> 
         [s.name for s in listed],
         [s.language for s in listed],
     )
-
-
-def _staging_rows(
-    batch: list[ArticleInput], first_position: int, summary: LoadSummary
-) -> list[tuple[object, ...]]:
-    """Staging rows of the valid articles; the others are recorded as rejected, and the load
-    goes on without them."""
-    rows = []
-    for offset, article in enumerate(batch):
-        try:
-            rows.append(staging_row(article, first_position + offset))
-        except (InvalidUrlError, ValueError, TypeError, AttributeError) as exc:
-            summary.rejected.append(Rejected(first_position + offset, str(exc)[:300]))
-    return rows
 
 
 @dataclass
@@ -377,7 +341,6 @@ class Merger:
     def __init__(self, conn: asyncpg.Connection, actor: str = "ingest") -> None:
         self.conn = conn
         self.metadata = orjson.dumps({"actor": actor}).decode()
-        self.months: set[date] | None = None
         self.staging = False
 
     async def prepare(self) -> None:
@@ -386,16 +349,6 @@ class Merger:
         if not self.staging:
             await self.conn.execute(CREATE_STAGING)
             self.staging = True
-
-    async def ensure_partitions(self, rows: list[tuple[object, ...]]) -> None:
-        """Partitions for the months the rows need, each in its own short transaction (creating
-        one locks the default partition, and that lock must not last as long as a batch): call
-        outside the batch's transaction."""
-        await self.prepare()
-        if self.months is None:
-            self.months = await existing_months(self.conn)
-        needed = {month_of(row[PUBLISHED_AT]) for row in rows}  # type: ignore[arg-type]
-        await ensure_months(self.conn, needed, self.months)
 
     async def merge(self, rows: list[tuple[object, ...]]) -> BatchCounts:
         """Merge staging rows (from `staging_row`) inside the caller's transaction. Whatever
@@ -442,29 +395,3 @@ class Merger:
             )
         }
         return [row for row in rows if row[LINE] not in repeats]
-
-
-async def load_articles(
-    conn: asyncpg.Connection,
-    articles: Iterable[ArticleInput],
-    *,
-    batch_size: int = 5_000,
-    on_progress: Callable[[int], None] | None = None,
-) -> LoadSummary:
-    """Merge the articles; one transaction per batch, so a failure loses no committed batch and
-    a rerun picks up where it stopped. Articles with an invalid URL or publication time are
-    rejected with their position and reason; the rest still load."""
-    merger = Merger(conn, actor="loader")
-    summary = LoadSummary()
-    for batch in _batches(articles, batch_size):
-        rows = _staging_rows(batch, summary.read + 1, summary)
-        await merger.ensure_partitions(rows)
-        async with conn.transaction():
-            counts = await merger.merge(rows)
-        summary.read += len(batch)
-        summary.inserted += counts.inserted
-        summary.revised += counts.revised
-        summary.skipped += counts.unchanged
-        if on_progress is not None:
-            on_progress(len(batch))
-    return summary

@@ -15,7 +15,6 @@ completes: a later run of the same file is a new run, whose repeats cost little.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import hashlib
 import os
@@ -28,20 +27,18 @@ from typing import IO, Any
 import asyncpg
 import orjson
 
-from pressroom.content.partitions import ensure_months, existing_months, month_of
+from pressroom.content.partitions import month_of
+from pressroom.ingest.concurrency import MergerPool, merge_in_transaction
 from pressroom.ingest.merge import BatchCounts, Merger, staging_row
 from pressroom.ingest.readers import RawRecord
 from pressroom.ingest.records import IngestRow, Rejected, to_row
 
 DEFAULT_BATCH = 5_000
-# Two batches at once keep two cores busy; more mostly wait on each other's new tags and words.
-DEFAULT_WORKERS = 2
 # Article text held in memory at once, whatever the file's size: the batches merging plus the
 # one being read share it, so a batch also ends at its share (5,000 bodies of 4 MiB would
 # otherwise be 20 GB).
 BATCH_BYTES = 32 * 1024 * 1024
 REJECTS_KEPT = 1_000  # reasons a summary carries for callers without a dead-letter file
-RACE_RETRIES = 3
 COUNTED = ("read", "inserted", "revised", "unchanged", "rejected")
 
 COMMITTED = """
@@ -232,7 +229,7 @@ async def ingest(
         summary.resumed_after = committed.prefix
     if dead_letters is not None:
         dead_letters.open(committed)
-    mergers = _Mergers([Merger(conn, options.actor) for conn in connections])
+    mergers = MergerPool([Merger(conn, options.actor) for conn in connections])
 
     async def flush(batch: _Batch) -> None:
         if dead_letters is not None:
@@ -259,7 +256,8 @@ async def ingest(
             if on_progress is not None:
                 on_progress(summary)
 
-        await mergers.start(batch, merge)
+        months = {month_of(row.published_at) for row in batch.rows}
+        await mergers.start(months, frozenset((row.site, row.url) for row in batch.rows), merge)
 
     stream = records if isinstance(records, AsyncIterator) else _aiter(records)
     batch_bytes = BATCH_BYTES // (len(connections) + 1)
@@ -286,103 +284,20 @@ async def ingest(
     return summary
 
 
-class _Mergers:
-    """Batches merging at once, one per connection. A batch that shares a URL with one in
-    flight waits for it: the later record of a URL must win, and two transactions writing the
-    same article would only wait on each other's row locks anyway."""
-
-    def __init__(self, mergers: list[Merger]) -> None:
-        self.idle: asyncio.Queue[Merger] = asyncio.Queue()
-        for merger in mergers:
-            self.idle.put_nowait(merger)
-        self.running: dict[asyncio.Task[None], frozenset[tuple[str, str]]] = {}
-        self.months: set[date] | None = None  # partitions known to exist
-
-    async def start(self, batch: _Batch, work: Callable[[Merger], Any]) -> None:
-        await self._ensure_partitions({month_of(row.published_at) for row in batch.rows})
-        keys = frozenset((row.site, row.url) for row in batch.rows)
-        while True:
-            self._reap()
-            waits = [task for task, held in self.running.items() if held & keys]
-            if not waits and not self.idle.empty():
-                break
-            await asyncio.wait(waits or list(self.running), return_when=asyncio.FIRST_COMPLETED)
-        merger = self.idle.get_nowait()
-
-        async def run() -> None:
-            try:
-                await work(merger)
-            finally:
-                self.idle.put_nowait(merger)
-
-        self.running[asyncio.create_task(run())] = keys
-
-    async def _ensure_partitions(self, months: set[date]) -> None:
-        """Partitions for a new month are created while no batch merges: creating one locks
-        the parent and the default partition, which a merging batch holds locks on, and the
-        two would deadlock. New months are rare, so the pause costs little."""
-        if self.months is not None and months <= self.months:
-            return
-        await self.finish()
-        merger = self.idle.get_nowait()
-        try:
-            if self.months is None:
-                self.months = await existing_months(merger.conn)
-            for attempt in range(RACE_RETRIES + 1):
-                try:
-                    await ensure_months(merger.conn, months, self.months)
-                    return
-                except asyncpg.DeadlockDetectedError:
-                    # Another writer (the API, another ingest) writing the same partitions.
-                    if attempt == RACE_RETRIES:
-                        raise
-        finally:
-            self.idle.put_nowait(merger)
-
-    def _reap(self) -> None:
-        """Forget finished batches; the first failure ends the run."""
-        for task in [task for task in self.running if task.done()]:
-            del self.running[task]
-            task.result()
-
-    async def finish(self) -> None:
-        while self.running:
-            await asyncio.wait(list(self.running), return_when=asyncio.FIRST_COMPLETED)
-            self._reap()
-
-    async def cancel(self) -> None:
-        """After a failure: stop the other batches (their transactions roll back)."""
-        for task in self.running:
-            task.cancel()
-        await asyncio.gather(*self.running, return_exceptions=True)
-        self.running.clear()
-
-
 async def _merge(merger: Merger, batch: _Batch, source: str | None) -> BatchCounts:
-    conn = merger.conn
     staged = [staging_row(row, row.position) for row in batch.rows]
-    await merger.prepare()
-    for attempt in range(RACE_RETRIES + 1):
-        try:
-            async with conn.transaction():
-                counts = await merger.merge(staged) if staged else BatchCounts()
-                if source is not None:
-                    totals = {
-                        "read": len(batch),
-                        "rejected": len(batch.rejects),
-                        "inserted": counts.inserted,
-                        "revised": counts.revised,
-                        "unchanged": counts.unchanged,
-                    }
-                    await conn.execute(
-                        SAVE_BATCH, source, batch.first, batch.last, orjson.dumps(totals).decode()
-                    )
-        except (asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError):
-            # Another writer added one of these URLs (or its id) between our check and our
-            # insert, or two batches adding the same new tags and words met in a cycle. Merging
-            # is idempotent: the batch again, in a new transaction, sees what the other did.
-            if attempt == RACE_RETRIES:
-                raise
-            continue
-        return counts
-    raise AssertionError("unreachable")
+
+    async def remember(counts: BatchCounts) -> None:
+        if source is not None:
+            totals = {
+                "read": len(batch),
+                "rejected": len(batch.rejects),
+                "inserted": counts.inserted,
+                "revised": counts.revised,
+                "unchanged": counts.unchanged,
+            }
+            await merger.conn.execute(
+                SAVE_BATCH, source, batch.first, batch.last, orjson.dumps(totals).decode()
+            )
+
+    return await merge_in_transaction(merger, staged, remember)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from pressroom.ingest.merge import load_articles, upsert_sites
+from pressroom.ingest.concurrency import DEFAULT_WORKERS
+from pressroom.ingest.load import load_articles
+from pressroom.ingest.merge import upsert_sites
 from pressroom.ingest.settle import settle_as_owner
 from pressroom.sample.corpus import generate_articles, sample_sites
 
@@ -35,7 +37,8 @@ async def load_sample_corpus(
     Only into an empty database unless told otherwise; then a database already holding the
     corpus's size is left alone, and a partial load (an interrupted set-up) is completed, since
     loading is idempotent."""
-    conn = await asyncpg.connect(writer_url, timeout=timeout_s)
+    conns = [await asyncpg.connect(writer_url, timeout=timeout_s) for _ in range(DEFAULT_WORKERS)]
+    conn = conns[0]
     try:
         if only_if_empty:
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pressroom.articles)"):
@@ -52,9 +55,10 @@ async def load_sample_corpus(
                 progress(done, shape.articles)
 
         articles = generate_articles(shape.articles, shape.sites, shape.seed)
-        inserted = (await load_articles(conn, articles, on_progress=advance)).inserted
+        inserted = (await load_articles(conns, articles, on_progress=advance)).inserted
     finally:
-        await conn.close()
+        for each in conns:
+            await each.close()
     if inserted:
         await settle_as_owner(owner_url, None, timeout_s=timeout_s)
     return inserted
