@@ -78,7 +78,15 @@ def test_cluster_is_private_and_secure_by_default(own_stack: Settings) -> None:
 
 def test_cluster_is_configured_for_the_roadmap(own_stack: Settings) -> None:
     assert _show(own_stack, "wal_level") == "logical"
-    assert _show(own_stack, "shared_preload_libraries") == "pg_stat_statements,auto_explain"
+    assert (
+        _show(own_stack, "shared_preload_libraries") == "pg_stat_statements,auto_explain,pg_prewarm"
+    )
+    assert _show(own_stack, "pg_prewarm.autoprewarm") == "on"
+    with connect_sync(admin_url(own_stack), 10) as conn:
+        leader = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autoprewarm leader'"
+        ).fetchone()
+    assert leader == (1,)
     assert _show(own_stack, "track_io_timing") == "on"
     assert _show(own_stack, "archive_mode") == "on"
     assert str(Layout(own_stack.data_dir).wal_archive) in _show(own_stack, "archive_command")

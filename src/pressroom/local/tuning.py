@@ -300,9 +300,17 @@ def recommend_settings(
     # --- observability --------------------------------------------------------------------------
     add(
         "shared_preload_libraries",
-        "'pg_stat_statements,auto_explain'",
-        "pg_stat_statements aggregates every query's cost and auto_explain logs slow plans, "
-        "and both must be loaded at server start.",
+        "'pg_stat_statements,auto_explain,pg_prewarm'",
+        "pg_stat_statements aggregates every query's cost, auto_explain logs slow plans and "
+        "pg_prewarm reloads the buffer cache after a restart; all three must be loaded at "
+        "server start.",
+    )
+    add(
+        "pg_prewarm.autoprewarm",
+        "on",
+        "Saves the list of cached blocks every 5 minutes and reads them back at start-up, so "
+        "after a restart the hot indexes and recent partitions are in memory again within "
+        "seconds instead of being read from disk one query at a time.",
     )
     add(
         "pg_stat_statements.max",
