@@ -151,6 +151,7 @@ REMOVED = {
 # Dotted names are custom options of these preloaded libraries, unknown to the core server.
 EXTENSION_OPTIONS = {
     "pg_stat_statements": {"max", "track", "track_utility", "track_planning", "save"},
+    "pg_prewarm": {"autoprewarm", "autoprewarm_interval"},
     "auto_explain": {
         "log_min_duration",
         "log_analyze",

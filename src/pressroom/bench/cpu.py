@@ -24,7 +24,7 @@ def _stat_times(pid: int) -> int:
     return sum(int(value) for value in fields[11:15])
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     try:
         listed = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except (FileNotFoundError, ProcessLookupError):
@@ -38,7 +38,7 @@ def tree_cpu_s(pid: int) -> float:
     while pending:
         current = pending.pop()
         ticks += _stat_times(current)
-        pending += _children(current)
+        pending += children(current)
     return ticks / TICKS_PER_S
 
 

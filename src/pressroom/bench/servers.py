@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pressroom.bench.cpu import tree_cpu_s
+from pressroom.bench.cpu import children, tree_cpu_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class Server:
     def rss_mb(self) -> float:
         """Resident memory of the server process and its workers, in MB."""
         total_kb = 0
-        for pid in (self.pid, *_children(self.pid)):
+        for pid in (self.pid, *children(self.pid)):
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except FileNotFoundError:
@@ -37,14 +37,6 @@ class Server:
                 if line.startswith("VmRSS:"):
                     total_kb += int(line.split()[1])
         return total_kb / 1024
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
-        return []
-    return [int(child) for child in found]
 
 
 @contextmanager
