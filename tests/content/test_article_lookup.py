@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from pressroom.content.articles import GET_ARTICLE, get_article, month_lookup_sql
+from pressroom.content.articles import GET_ARTICLE, MissingMonths, get_article, month_lookup_sql
 from pressroom.content.ids import make_article_id
 
 ARTICLE = """
@@ -94,3 +94,25 @@ async def test_a_detached_partition_serves_nothing(
 def test_only_month_suffixes_name_a_partition(suffix: str) -> None:
     with pytest.raises(ValueError, match="suffix"):
         month_lookup_sql(suffix)
+
+
+async def test_a_lookup_inside_a_transaction_never_breaks_it(
+    owner: asyncpg.Connection, reader: asyncpg.Connection
+) -> None:
+    when = datetime(1996, 1, 2, tzinfo=UTC)  # no partition for this month
+    article_id = await _article(owner, when, "https://lookup.example/in-transaction")
+    async with reader.transaction():
+        found = await get_article(reader, article_id)
+        assert found is not None
+        assert await reader.fetchval("SELECT 1") == 1  # the transaction is still usable
+
+
+def test_missing_months_are_remembered_for_a_while() -> None:
+    missing = MissingMonths(ttl_s=60)
+    assert "_p1996_01" not in missing
+    missing.add("_p1996_01")
+    assert "_p1996_01" in missing
+    assert "_p1996_02" not in missing
+    forgetful = MissingMonths(ttl_s=0)
+    forgetful.add("_p1996_01")
+    assert "_p1996_01" not in forgetful

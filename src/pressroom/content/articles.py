@@ -15,6 +15,7 @@ per unbounded feed query, against about a millisecond per window).
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -236,14 +237,41 @@ async def list_articles(
     return Page(items, next_cursor)
 
 
+class MissingMonths:
+    """Months recently found without a partition, so ids in them are read through the parents
+    without first asking for a table that is not there: each such try is an error in the
+    server's log, and a client walking made-up ids would otherwise write one per request.
+    Forgotten after `ttl_s`, since ingestion creates months."""
+
+    def __init__(self, ttl_s: float = 60.0) -> None:
+        self.ttl_s = ttl_s
+        self._seen: dict[str, float] = {}  # suffix -> when (monotonic); at most ~3,400 months
+
+    def __contains__(self, suffix: object) -> bool:
+        seen = self._seen.get(suffix) if isinstance(suffix, str) else None
+        return seen is not None and time.monotonic() - seen < self.ttl_s
+
+    def add(self, suffix: str) -> None:
+        self._seen[suffix] = time.monotonic()
+
+
+MISSING_MONTHS = MissingMonths()
+
+
+async def _article_row(conn: asyncpg.Connection, article_id: int) -> asyncpg.Record | None:
+    suffix = month_suffix(article_id_time(article_id))
+    # Inside a transaction a missing table would abort the caller's work: read via the parents.
+    if suffix not in MISSING_MONTHS and not conn.is_in_transaction():
+        try:
+            return await conn.fetchrow(month_lookup_sql(suffix), article_id)
+        except asyncpg.UndefinedTableError:
+            # No partition for that month (yet): its rows, if any, wait in the default one.
+            MISSING_MONTHS.add(suffix)
+    return await conn.fetchrow(GET_ARTICLE, article_id)
+
+
 async def get_article(conn: asyncpg.Connection, article_id: int) -> ArticleItem | None:
-    try:
-        row = await conn.fetchrow(
-            month_lookup_sql(month_suffix(article_id_time(article_id))), article_id
-        )
-    except asyncpg.UndefinedTableError:
-        # No partition for that month (yet): its rows, if any, wait in the default partition.
-        row = await conn.fetchrow(GET_ARTICLE, article_id)
+    row = await _article_row(conn, article_id)
     if row is None:
         return None
     return {
