@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -42,6 +42,10 @@ async def test_no_input_makes_the_server_fail(client: httpx.AsyncClient) -> None
     collect()
     for path, params in requests:
         response = await client.get(path, params=params)
+        if unquote(path).endswith("/") and response.status_code == 307:
+            # A trailing slash, even an encoded one, is redirected to the path without it.
+            assert httpx.URL(response.headers["location"]).path == unquote(path)[:-1]
+            continue
         assert response.status_code in (200, 304, 400, 404, 422), (path, params, response.text)
         if response.status_code >= 400:
             assert response.headers["content-type"] == "application/problem+json"
