@@ -30,8 +30,9 @@ def month_of(moment: datetime) -> date:
 
 
 def month_suffix(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return f"_p{utc.year:04d}_{utc.month:02d}"
+    """The suffix of the partitions holding `moment`: _p2024_03."""
+    month = month_of(moment)
+    return f"_p{month.year:04d}_{month.month:02d}"
 
 
 async def existing_months(conn: asyncpg.Connection) -> set[date]:
