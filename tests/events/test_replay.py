@@ -27,8 +27,9 @@ from tests.support import clone_database, drop_database
 # What a reader can see of every article, in one comparable list.
 READ_MODEL = """
 SELECT a.id, s.domain, a.canonical_url, a.title, a.summary, a.body, a.language, a.author,
-       a.metadata, a.version, a.updated_at, a.ingested_at, a.head_vector, a.tag_vector,
-       a.body_vector,
+       a.metadata, a.version, a.updated_at, a.ingested_at, a.tag_vector,
+       (SELECT row(d.*)::text FROM pressroom.search_documents d WHERE d.article_id = a.id)
+           AS search_document,
        ARRAY(SELECT t.slug FROM pressroom.article_tags at JOIN pressroom.tags t ON t.id = at.tag_id
               WHERE at.article_id = a.id ORDER BY 1) AS tags,
        (SELECT u.canonical_url FROM pressroom.article_urls u WHERE u.article_id = a.id) AS claim

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from pressroom.search.ranking import freshness, older_bound, sql_time, windows
+from pressroom.search.ranking import freshness, older_bound, windows
 
 AS_OF = datetime(2026, 11, 21, 15, 30, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -55,9 +55,3 @@ def test_nothing_older_than_a_window_can_outscore_its_bound() -> None:
     assert 1.0 * freshness(AS_OF - (window.start - timedelta(microseconds=1)), WEEK) <= bound
     assert freshness(timedelta(days=-3), WEEK) == 1.0  # dated ahead: no bonus beyond 1
     assert freshness(WEEK, WEEK) == pytest.approx(0.5)
-
-
-def test_only_utc_midnights_become_sql_literals() -> None:
-    assert sql_time(datetime(2026, 1, 2, tzinfo=UTC)) == "timestamptz '2026-01-02T00:00:00+00:00'"
-    with pytest.raises(ValueError, match="midnight"):
-        sql_time(AS_OF)

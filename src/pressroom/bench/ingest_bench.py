@@ -343,16 +343,18 @@ def render_ingest_report(results: Results, options: IngestBenchOptions) -> str:
         f"First ingest: {results.summary}. Again: {results.resummary}.",
         "",
         f"After the first load, `pressroom ingest` settles what it wrote (VACUUM (ANALYZE) of the "
-        f"partitions, ANALYZE of the parents; `--no-settle` skips it): "
+        f"partitions, ANALYZE of the parents, the search index's pending entries merged; "
+        f"`--no-settle` skips it): "
         f"{results.settle_seconds:,.0f} s here, timed apart from the load above, which it would "
         "otherwise follow. Without it, the first searches read full GIN pending lists.",
         "",
         "## Where a first load's time goes",
         "",
         "`\\copy` writes rows into a table with no index. `pressroom ingest` also, per article:",
-        "normalises and parses it into three search vectors (normalisation was 0.6 ms of CPU for",
-        "a 3.7 kB body and is now about 0.3 ms, see docs/search.md), inserts them into two GIN",
-        "indexes and seven B-trees, claims its URL, tags it, and writes its `article.published`",
+        "normalises and parses it into a search document (normalisation was 0.6 ms of CPU for",
+        "a 3.7 kB body and is now about 0.3 ms, see docs/search.md) with the pairs of its",
+        "neighbouring words, inserts its terms into two GIN indexes and its rows into eight",
+        "B-trees, claims its URL, tags it, and writes its `article.published`",
         "event, which stores the article a second time (large values compressed with lz4 where",
         f"the server has it). It merges {DEFAULT_WORKERS} batches at once, each on its own",
         "connection, so that many cores work; Python's part (reading, validating, encoding) is",

@@ -31,17 +31,18 @@ from pressroom.local.ports import free_port
 
 Notify = Callable[[str], None]
 
+# Words only: markers (§...) and pairs of neighbouring words ('a b') are terms too.
 WORD_STATS = """
 SELECT word, ndoc FROM ts_stat($$
-    SELECT a.head_vector || a.tag_vector || a.body_vector
-      FROM pressroom.articles a TABLESAMPLE SYSTEM (1) REPEATABLE (3)
-     WHERE a.language = 'fa'
+    SELECT d.terms
+      FROM pressroom.search_documents d TABLESAMPLE SYSTEM (1) REPEATABLE (3)
+     WHERE d.language = 'fa'
 $$)
-WHERE length(word) >= 4
+WHERE length(word) >= 4 AND word NOT LIKE '§%' AND word NOT LIKE '% %'
 """
 SAMPLED = """
-SELECT count(*) FROM pressroom.articles a TABLESAMPLE SYSTEM (1) REPEATABLE (3)
- WHERE a.language = 'fa'
+SELECT count(*) FROM pressroom.search_documents d TABLESAMPLE SYSTEM (1) REPEATABLE (3)
+ WHERE d.language = 'fa'
 """
 TITLES = """
 SELECT a.title FROM pressroom.articles a TABLESAMPLE SYSTEM (1) REPEATABLE (5)

@@ -1,11 +1,13 @@
 """After a bulk load: the upkeep autovacuum would get to later, done before anyone reads.
 
-A freshly loaded partition has its GIN pending list full (fast update: up to 4 MB of entries
-that every search on that partition reads whole, and a search reads many partitions) and no
-visibility map (so list pages cannot be answered by index-only scans); and autovacuum never
-analyzes a partitioned table's parent, whose statistics the planner uses for every query that
-spans partitions. VACUUM (ANALYZE) of the partitions a load wrote and ANALYZE of the parents
-settle all three. Both need the tables' owner.
+A freshly loaded partition has no visibility map (so list pages cannot be answered by
+index-only scans); autovacuum never analyzes a partitioned table's parent, whose statistics the
+planner uses for every query that spans partitions; and the GIN indexes of search_documents
+hold the load's last entries in their pending list (fast update), which every search reads
+whole until they are merged into the index. VACUUM (ANALYZE) of the partitions a load wrote,
+ANALYZE of the parents and gin_clean_pending_list() settle all three. They need the tables'
+owner. search_documents is not vacuumed: it is one table for all time, and a vacuum of its GIN
+index reads all of it; what a load leaves there is only the pending list.
 """
 
 from __future__ import annotations
@@ -16,7 +18,18 @@ from datetime import date
 import asyncpg
 
 PARENTS = ("pressroom.articles", "pressroom.article_tags")
-OTHERS = "pressroom.sites, pressroom.tags, pressroom.article_urls"
+OTHERS = "pressroom.sites, pressroom.tags, pressroom.article_urls, pressroom.search_documents"
+
+# Only as the owner, as VACUUM does (which skips other roles' tables with a warning): a load
+# given a single non-owner URL settles what it can.
+MERGE_PENDING_SEARCH_ENTRIES = """
+SELECT gin_clean_pending_list(i.indexrelid)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_am am ON am.oid = c.relam
+ WHERE i.indrelid = 'pressroom.search_documents'::regclass AND am.amname = 'gin'
+   AND pg_has_role(current_user, c.relowner, 'USAGE')
+"""
 
 PARTITIONS_OF_MONTHS = """
 SELECT format('%I.%I', n.nspname, c.relname)
@@ -48,6 +61,7 @@ async def settle_after_load(owner: asyncpg.Connection, months: Iterable[date] | 
         for partition in await owner.fetch(PARTITIONS_OF_MONTHS, _partition_names(months)):
             await owner.execute(f"VACUUM (ANALYZE) {partition[0]}")
         await owner.execute(f"ANALYZE {', '.join(PARENTS)}")
+    await owner.execute(MERGE_PENDING_SEARCH_ENTRIES)
     await owner.execute(f"ANALYZE {OTHERS}")
 
 

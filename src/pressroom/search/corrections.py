@@ -40,7 +40,7 @@ SELECT CASE
 """
 
 FINDS_ANYTHING = f"""
-SELECT EXISTS (SELECT 1 FROM pressroom.articles a WHERE {MATCH_VECTOR} @@ pressroom.search_query($1::tsquery))
+SELECT EXISTS (SELECT 1 FROM pressroom.search_documents d WHERE {MATCH_VECTOR} @@ pressroom.search_query($1::tsquery))
 """  # noqa: S608 - a constant
 
 
@@ -89,6 +89,6 @@ async def correct_search(
         return None
     corrected = apply_corrections(syntax, corrections)
     compiled = await compile_query(conn, parse_query(corrected), language)
-    if compiled.empty or not await conn.fetchval(FINDS_ANYTHING, compiled.tsquery):
+    if compiled.empty or not await conn.fetchval(FINDS_ANYTHING, compiled.matching):
         return None
     return corrected

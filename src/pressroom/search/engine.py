@@ -24,6 +24,7 @@ from pressroom.content.cursor import (
 )
 from pressroom.content.pages import Params
 from pressroom.search.corrections import correct_search
+from pressroom.search.markers import language_marker, time_markers
 from pressroom.search.ranking import (
     BODY_ONLY_RELEVANCE,
     MATCH_VECTOR,
@@ -31,11 +32,10 @@ from pressroom.search.ranking import (
     Window,
     older_bound,
     planned_once,
-    sql_time,
     windows,
 )
 from pressroom.search.syntax import SearchSyntax, parse_query
-from pressroom.search.tsquery import compile_query
+from pressroom.search.tsquery import CompiledQuery, compile_query
 
 MARK_START, MARK_END = "\ue000", "\ue001"  # private-use: never in text once stripped from it
 
@@ -133,29 +133,32 @@ SUMMARY_HEADLINE = (
 def search_conditions(
     param: Params, where: SearchFilter, window: Window, query: str, vector: str = MATCH_VECTOR
 ) -> str:
-    """The WHERE clause of a search over `window`: `query` is the tsquery's placeholder."""
+    """The WHERE clause of a search over `window` in search_documents `d`: `query` is the
+    tsquery's placeholder. Each filter is also a marker condition of its own (markers.py), so
+    GIN skips to the documents it allows instead of testing every match of the words."""
     conditions = [f"{vector} @@ pressroom.search_query({query}::tsquery)"]
     if where.site is not None:
-        conditions.append(
-            f"a.site_id = (SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
-        )
+        site_id = f"(SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
+        conditions.append(f"d.site_id = {site_id}")
+        conditions.append(f"{vector} @@ ('§s' || {site_id})::tsquery")
     if where.language is not None:
-        conditions.append(f"a.language = {param(where.language)}")
-    if window.start is not None:
-        conditions.append(f"a.published_at >= {sql_time(window.start)}")
-    if window.end is not None:
-        conditions.append(f"a.published_at < {sql_time(window.end)}")
-    if where.published_after is not None:
-        conditions.append(f"a.published_at >= {param(where.published_after)}")
-    if where.published_before is not None:
-        conditions.append(f"a.published_at < {param(where.published_before)}")
+        conditions.append(f"d.language = {param(where.language)}")
+        conditions.append(f"{vector} @@ {param(language_marker(where.language))}::tsquery")
+    start = max(filter(None, [window.start, where.published_after]), default=None)
+    end = min(filter(None, [window.end, where.published_before]), default=None)
+    if start is not None:
+        conditions.append(f"d.published_at >= {param(start)}")
+    if end is not None:
+        conditions.append(f"d.published_at < {param(end)}")
+    if (markers := time_markers(start, end)) is not None:
+        conditions.append(f"{vector} @@ {param(markers)}::tsquery")
     return " AND ".join(conditions)
 
 
 def window_query(
     where: SearchFilter,
     window: Window,
-    tsquery: str,
+    compiled: CompiledQuery,
     as_of: datetime,
     half_life: timedelta,
     after: tuple[float, int] | None,
@@ -164,19 +167,19 @@ def window_query(
     """One window of a search: its matches ranked, the best `limit` of them after the cursor,
     and how many match in all (public so the plan test can EXPLAIN it)."""
     param = Params()
-    query = param(tsquery)
+    query = param(compiled.tsquery)
     score = (
         f"greatest(least(ts_rank_cd({RANK_VECTOR}, {query}::tsquery), 1), {BODY_ONLY_RELEVANCE})"
-        f" * power(2, -greatest(extract(epoch FROM {param(as_of)}::timestamptz - a.published_at), 0)"
+        f" * power(2, -greatest(extract(epoch FROM {param(as_of)}::timestamptz - d.published_at), 0)"
         f" / {param(half_life.total_seconds())}::float8)"
     )
-    conditions = search_conditions(param, where, window, query)
+    conditions = search_conditions(param, where, window, param(compiled.matching))
     keyset = "true"
     if after is not None:
         keyset = f"(s.score, s.id) < ({param(after[0])}::float8, {param(after[1])}::bigint)"
     # Headlines only for the rows a window returns, after LIMIT: never for every match.
     sql = f"""
-SELECT s.id, s.canonical_url, s.title, d.domain, s.language, s.author, s.published_at,
+SELECT s.id, s.canonical_url, s.title, t.domain, s.language, s.author, s.published_at,
        s.score, s.matches,
        ts_headline(pressroom.search_config(s.language),
                    pressroom.normalize_text(translate(s.title, {param(MARK_START + MARK_END)}, '')),
@@ -184,11 +187,11 @@ SELECT s.id, s.canonical_url, s.title, d.domain, s.language, s.author, s.publish
        ts_headline(pressroom.search_config(s.language),
                    pressroom.normalize_text(translate(s.summary, {param(MARK_START + MARK_END)}, '')),
                    {query}::tsquery, {param(SUMMARY_HEADLINE)}) AS summary_marked
-  FROM (SELECT a.id, a.canonical_url, a.title, a.summary, a.site_id, a.language, a.author,
-               a.published_at, {score} AS score, count(*) OVER () AS matches
-          FROM pressroom.articles a
+  FROM (SELECT d.article_id AS id, d.canonical_url, d.title, d.summary, d.site_id, d.language,
+               d.author, d.published_at, {score} AS score, count(*) OVER () AS matches
+          FROM pressroom.search_documents d
          WHERE {conditions}) s
-  JOIN pressroom.sites d ON d.id = s.site_id
+  JOIN pressroom.sites t ON t.id = s.site_id
  WHERE {keyset}
  ORDER BY s.score DESC, s.id DESC
  LIMIT {param(limit)}
@@ -197,13 +200,13 @@ SELECT s.id, s.canonical_url, s.title, d.domain, s.language, s.author, s.publish
 
 
 def count_query(
-    where: SearchFilter, window: Window, tsquery: str, cap: int
+    where: SearchFilter, window: Window, compiled: CompiledQuery, cap: int
 ) -> tuple[str, list[object]]:
     """How many articles of the window match, counting no further than `cap`."""
     param = Params()
-    conditions = search_conditions(param, where, window, param(tsquery))
+    conditions = search_conditions(param, where, window, param(compiled.matching))
     sql = f"""
-SELECT count(*) FROM (SELECT 1 FROM pressroom.articles a WHERE {conditions} LIMIT {param(cap)}) m
+SELECT count(*) FROM (SELECT 1 FROM pressroom.search_documents d WHERE {conditions} LIMIT {param(cap)}) m
 """  # noqa: S608 - constant fragments; every value is a bound parameter
     return sql, param.values
 
@@ -211,7 +214,7 @@ SELECT count(*) FROM (SELECT 1 FROM pressroom.articles a WHERE {conditions} LIMI
 async def _scan(
     conn: asyncpg.Connection,
     where: SearchFilter,
-    tsquery: str,
+    compiled: CompiledQuery,
     as_of: datetime,
     half_life: timedelta,
     after: tuple[float, int] | None,
@@ -220,7 +223,7 @@ async def _scan(
     scan = _Scan()
     planned = list(windows(as_of, where.published_after, where.published_before))
     for index, window in enumerate(planned):
-        sql, args = window_query(where, window, tsquery, as_of, half_life, after, wanted)
+        sql, args = window_query(where, window, compiled, as_of, half_life, after, wanted)
         rows = await conn.fetch(sql, *args)
         scan.best = sorted(scan.best + rows, key=lambda r: (r["score"], r["id"]), reverse=True)
         del scan.best[wanted:]
@@ -253,18 +256,21 @@ def _hit(row: asyncpg.Record) -> dict[str, Any]:
 COUNT_CAP = 200
 
 
-# The oldest publication time PostgreSQL's statistics know of (ANALYZE of the parent table, which
-# the loader runs): an estimate needs no more, and reading it costs no partition scan.
+# The oldest publication time PostgreSQL's statistics know of (ANALYZE, by autovacuum or the
+# loader): an estimate needs no more, and reading it costs no scan.
 OLDEST_FROM_STATISTICS = """
 SELECT (histogram_bounds::text::timestamptz[])[1]
   FROM pg_stats
- WHERE schemaname = 'pressroom' AND tablename = 'articles' AND attname = 'published_at'
-   AND inherited
+ WHERE schemaname = 'pressroom' AND tablename = 'search_documents' AND attname = 'published_at'
 """
 
 
 async def _total(
-    conn: asyncpg.Connection, scan: _Scan, where: SearchFilter, tsquery: str, as_of: datetime
+    conn: asyncpg.Connection,
+    scan: _Scan,
+    where: SearchFilter,
+    compiled: CompiledQuery,
+    as_of: datetime,
 ) -> Total:
     """Exact when every window was read, or when few articles match beyond them (counted up to
     COUNT_CAP). Otherwise an estimate: the matches per second of the windows read, over the
@@ -274,11 +280,8 @@ async def _total(
     if scan.complete or scan.oldest_read is None:
         return Total(scan.matches, exact=True)
     older = COUNT_CAP + 1
-    # A phrase's candidates must each be checked against their positions, read from the body
-    # vector in TOAST, and most candidates of a phrase of common words fail: counting them up
-    # to the cap can mean checking tens of thousands (measured: 32 ms for one search).
-    if scan.matches < COUNT_CAP and "<" not in tsquery:
-        sql, args = count_query(where, Window(None, scan.oldest_read), tsquery, COUNT_CAP + 1)
+    if scan.matches < COUNT_CAP:
+        sql, args = count_query(where, Window(None, scan.oldest_read), compiled, COUNT_CAP + 1)
         older = await conn.fetchval(sql, *args)
         if older <= COUNT_CAP:
             return Total(scan.matches + older, exact=True)
@@ -328,7 +331,7 @@ async def _search(
     compiled = await compile_query(conn, syntax, where.language)
     if compiled.empty:
         return SearchResult([], None, Total(0, exact=True), compiled.ignored, STOPWORDS_ONLY_HINT)
-    scan = await _scan(conn, where, compiled.tsquery, as_of, half_life, after, limit + 1)
+    scan = await _scan(conn, where, compiled, as_of, half_life, after, limit + 1)
     page = scan.best[:limit]
     next_cursor = None
     if len(scan.best) > limit:
@@ -336,7 +339,7 @@ async def _search(
     result = SearchResult(
         [_hit(row) for row in page],
         next_cursor,
-        await _total(conn, scan, where, compiled.tsquery, as_of),
+        await _total(conn, scan, where, compiled, as_of),
         compiled.ignored,
     )
     if not page and after is None:

@@ -32,11 +32,12 @@ from datetime import UTC, datetime, time, timedelta
 
 import asyncpg
 
-# Every search matches this and ranks on the part of it that lives in the row.
-MATCH_VECTOR = "(a.head_vector || a.tag_vector || a.body_vector)"
-RANK_VECTOR = "(a.head_vector || a.tag_vector)"
-# Title suggestions match the head alone (its own index: migration 0004).
-TITLE_VECTOR = "a.head_vector"
+# Every search matches a document's terms and ranks on its head, which lives in the row
+# (pressroom.search_documents, migration 0011).
+MATCH_VECTOR = "d.terms"
+RANK_VECTOR = "d.head"
+# Title suggestions match the head alone (its own index).
+TITLE_VECTOR = "d.head"
 BODY_ONLY_RELEVANCE = 0.1
 
 FIRST_WINDOW = timedelta(days=7)
@@ -60,11 +61,8 @@ def windows(as_of: datetime, start: datetime | None, end: datetime | None) -> It
 
     Boundaries fall on UTC midnights, counted back from the end of as_of's day: the first
     window holds the last 7 days (and is open towards the future, for articles dated ahead),
-    then 28, 112, 448 and 1,792 days, then everything older. Aligned boundaries are what makes
-    searching cheap: the SQL of a window is the same all day, so each connection plans it once,
-    pruned to the window's partitions, and reuses the plan. With the bounds as parameters,
-    every search planned anew, which on 145 monthly partitions cost 10-20 ms for the wide
-    windows, ten times the work of the search itself.
+    then 28, 112, 448 and 1,792 days, then everything older. Whole days are what the day,
+    month and year markers of documents can select (search/markers.py).
     """
     day_end = datetime.combine(as_of.astimezone(UTC).date(), time(), UTC) + timedelta(days=1)
     upper: datetime | None = None
@@ -80,15 +78,6 @@ def windows(as_of: datetime, start: datetime | None, end: datetime | None) -> It
     yield Window(None, upper)
 
 
-def sql_time(moment: datetime) -> str:
-    """A window boundary as a SQL literal. Only ever our own UTC midnights, never user input:
-    a literal, unlike a parameter, lets PostgreSQL prune partitions when it plans the statement
-    once, instead of every time it runs (see windows())."""
-    if moment.utcoffset() != timedelta(0) or moment.time() != time():
-        raise ValueError(f"not a UTC midnight: {moment!r}")
-    return f"timestamptz '{moment.isoformat()}'"
-
-
 GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
@@ -97,11 +86,9 @@ async def planned_once(conn: asyncpg.Connection) -> AsyncIterator[None]:
     """A read-only snapshot for the queries of one search, with generic plans.
 
     One snapshot, so the windows of a search and its total agree with each other. Generic
-    plans, because PostgreSQL otherwise keeps planning a window anew whenever a custom plan
-    looks cheaper, and planning a window over 44 partitions took 9 ms, its execution 0.5 ms;
-    the windows' boundaries are literals (see windows()), so a generic plan is still pruned to
-    the window's partitions, and the query's words are opaque to the planner anyway (see
-    pressroom.search_query in migration 0004)."""
+    plans, because a search's statements are few and always take the same path (the GIN index
+    of search_documents; the query's words are opaque to the planner, see pressroom.search_query
+    in migration 0004), so planning them again for every search would be work for nothing."""
     if conn.is_in_transaction():
         # The caller's transaction, its snapshot and its end are the caller's business.
         await conn.execute(GENERIC_PLANS)

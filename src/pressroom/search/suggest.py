@@ -37,11 +37,11 @@ def titles_query(
     param = Params()
     conditions = search_conditions(param, where, window, param(tsquery), TITLE_VECTOR)
     sql = f"""
-SELECT a.id, a.title, s.domain, a.published_at
-  FROM pressroom.articles a
-  JOIN pressroom.sites s ON s.id = a.site_id
+SELECT d.article_id AS id, d.title, s.domain, d.published_at
+  FROM pressroom.search_documents d
+  JOIN pressroom.sites s ON s.id = d.site_id
  WHERE {conditions}
- ORDER BY a.published_at DESC, a.id DESC
+ ORDER BY d.published_at DESC, d.article_id DESC
  LIMIT {param(limit)}
 """  # noqa: S608 - constant fragments; every value is a bound parameter
     return sql, param.values

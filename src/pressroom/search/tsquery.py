@@ -16,8 +16,12 @@ import asyncpg
 
 from pressroom.search.syntax import Alternatives, SearchSyntax, Term
 
+# A phrase's pairs of neighbouring words narrow what a search over documents' terms reads
+# (migration 0011); titles, which suggestions match, have no pairs.
 LEAF_QUERIES = """
-SELECT pressroom.phrase_search_query(leaf.language, leaf.text, leaf.prefix, leaf.weights)::text
+SELECT pressroom.phrase_search_query(leaf.language, leaf.text, leaf.prefix, leaf.weights)::text,
+       CASE WHEN NOT leaf.prefix AND leaf.weights = ''
+            THEN pressroom.phrase_pairs(leaf.language, leaf.text)::text END
   FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[]) WITH ORDINALITY
            AS leaf(language, text, prefix, weights, n)
  ORDER BY leaf.n
@@ -26,6 +30,17 @@ SELECT pressroom.phrase_search_query(leaf.language, leaf.text, leaf.prefix, leaf
 DEFAULT_LANGUAGE = "fa"  # pressroom_fa also stems English words, so it suits a search of both
 
 LeafKey = tuple[str, str, bool, str]  # language, text, prefix, weights
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    query: str  # '' for a word or phrase made only of stopwords or punctuation
+    pairs: str | None  # its neighbouring words' pairs, ANDed; None for a single word
+
+    @property
+    def narrowed(self) -> str:
+        """The query with its pairs: the same matches, found reading fewer candidates."""
+        return f"{self.pairs} & ({self.query})" if self.pairs else self.query
 
 
 class LeafQueries:
@@ -37,17 +52,17 @@ class LeafQueries:
     def __init__(self, max_entries: int = 10_000, ttl_s: float = 600.0) -> None:
         self.max_entries = max_entries
         self.ttl_s = ttl_s
-        self._entries: OrderedDict[LeafKey, tuple[str, float]] = OrderedDict()
+        self._entries: OrderedDict[LeafKey, tuple[Leaf, float]] = OrderedDict()
 
-    def get(self, key: LeafKey) -> str | None:
+    def get(self, key: LeafKey) -> Leaf | None:
         found = self._entries.get(key)
         if found is None or found[1] < time.monotonic():
             return None
         self._entries.move_to_end(key)
         return found[0]
 
-    def put(self, key: LeafKey, tsquery: str) -> None:
-        self._entries[key] = (tsquery, time.monotonic() + self.ttl_s)
+    def put(self, key: LeafKey, leaf: Leaf) -> None:
+        self._entries[key] = (leaf, time.monotonic() + self.ttl_s)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -58,8 +73,9 @@ _compiled = LeafQueries()
 
 @dataclass(frozen=True, slots=True)
 class CompiledQuery:
-    tsquery: str  # '' when no word is left to search for
+    tsquery: str  # '' when no word is left to search for; what ranking and snippets read
     ignored: tuple[str, ...]  # the words and phrases made only of stopwords or punctuation
+    matching: str = ""  # tsquery with the phrases' pairs: what finds the documents
 
     @property
     def empty(self) -> bool:
@@ -86,28 +102,33 @@ async def compile_query(
     if missing := [key for key in dict.fromkeys(keys) if key not in compiled]:
         compiled |= await _compile_leaves(conn, missing)
     by_leaf = {id(term): compiled[key] for term, key in zip(leaves, keys, strict=True)}
-    ignored = tuple(term.text for term in leaves if not by_leaf[id(term)])
-    parts = [part for clause in syntax.clauses if (part := _clause(clause, by_leaf))]
+    ignored = tuple(term.text for term in leaves if not by_leaf[id(term)].query)
+    parts = [part for clause in syntax.clauses if (part := _clause(clause, by_leaf, False))]
     if not any(not part.startswith("!") for part in parts):
         return CompiledQuery("", ignored)
-    return CompiledQuery(" & ".join(parts), ignored)
+    matching = [part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True))]
+    return CompiledQuery(" & ".join(parts), ignored, " & ".join(matching))
 
 
-async def _compile_leaves(conn: asyncpg.Connection, keys: list[LeafKey]) -> dict[LeafKey, str]:
+async def _compile_leaves(conn: asyncpg.Connection, keys: list[LeafKey]) -> dict[LeafKey, Leaf]:
     columns = [list(column) for column in zip(*keys, strict=True)]
     rows = await conn.fetch(LEAF_QUERIES, *columns)
-    found = {key: row[0] for key, row in zip(keys, rows, strict=True)}
-    for key, tsquery in found.items():
-        _compiled.put(key, tsquery)
+    found = {key: Leaf(row[0], row[1]) for key, row in zip(keys, rows, strict=True)}
+    for key, leaf in found.items():
+        _compiled.put(key, leaf)
     return found
 
 
-def _clause(clause: Term | Alternatives, by_leaf: dict[int, str]) -> str:
+def _clause(clause: Term | Alternatives, by_leaf: dict[int, Leaf], narrowed: bool) -> str:
+    def text(term: Term) -> str:
+        leaf = by_leaf[id(term)]
+        # An excluded phrase is excluded whatever its pairs: they would only add work.
+        return leaf.narrowed if narrowed and not term.negated else leaf.query
+
     if isinstance(clause, Term):
-        query = by_leaf[id(clause)]
-        if not query:
+        if not by_leaf[id(clause)].query:
             return ""
-        return f"!({query})" if clause.negated else f"({query})"
+        return f"!({text(clause)})" if clause.negated else f"({text(clause)})"
     # An alternative of stopwords only would match everything; it drops out instead.
-    options = [f"({by_leaf[id(term)]})" for term in clause.terms if by_leaf[id(term)]]
+    options = [f"({text(term)})" for term in clause.terms if by_leaf[id(term)].query]
     return f"({' | '.join(options)})" if options else ""
