@@ -13,6 +13,8 @@ from pressroom.ingest.load import load_articles
 from pressroom.ingest.merge import upsert_sites
 from pressroom.ingest.settle import settle_after_load
 from pressroom.sample import generate_articles, sample_sites
+from pressroom.search.syntax import parse_query
+from pressroom.search.tsquery import compile_query
 
 SITES = 3
 WHEN = datetime(2024, 5, 5, 12, tzinfo=UTC)
@@ -149,11 +151,11 @@ async def test_pairs_of_neighbouring_words_are_terms(writer: asyncpg.Connection)
         "WHERE article_id = $1 AND lexeme LIKE '% %'",
         article_id,
     )
-    # Stopwords are gaps, not words: "state" and "art" are neighbours, as in a query.
-    assert pairs == ["art solar", "solar panel", "state art"]
+    # Stopwords are gaps, not words: "state" and "art" pair across two of them, as in a query.
+    assert pairs == ["art solar", "solar panel", "state 3 art"]
     assert (
         await writer.fetchval("SELECT pressroom.phrase_pairs('en', 'the state of the art')::text")
-        == "'state art'"
+        == "'state 3 art'"
     )
 
 
@@ -242,3 +244,37 @@ async def test_words_too_long_to_pair_are_left_unpaired_on_both_sides(
         phrase,
     )
     assert found is True
+
+
+async def test_a_two_word_phrase_is_its_pair_and_a_longer_one_is_checked(
+    writer: asyncpg.Connection,
+) -> None:
+    texts = {
+        "near": "the state of the art is here",
+        "between": "state big red art",  # three apart, but with words between: not the phrase
+        "reversed": "art of the state",
+        "longer": "the state of the art and the state of the union",
+        "split": "state of the art went far art of the union",  # both pairs, not the phrase
+    }
+    ids = {
+        slug: await _one_article(writer, slug, language="en", title="Notes", body=body, tags=())
+        for slug, body in texts.items()
+    }
+
+    async def found(q: str) -> set[str]:
+        compiled = await compile_query(writer, parse_query(q), "en")
+        rows = await writer.fetch(
+            "SELECT article_id FROM pressroom.search_documents "
+            "WHERE article_id = ANY($1::bigint[]) AND terms @@ $2::tsquery",
+            list(ids.values()),
+            compiled.matching,
+        )
+        return {slug for slug, article_id in ids.items() if article_id in {r[0] for r in rows}}
+
+    two = await compile_query(writer, parse_query('"state of the art"'), "en")
+    assert two.matching == "('state 3 art')"  # no positions to read: GIN answers it alone
+    assert await found('"state of the art"') == {"near", "longer", "split"}
+    three = await compile_query(writer, parse_query('"art and the state of the union"'), "en")
+    assert "<" in three.matching  # two pairs need not be one phrase: positions are checked
+    assert await found('"art and the state of the union"') == {"longer"}
+    assert await found('"state of the art of the union"') == set()

@@ -16,14 +16,17 @@ import asyncpg
 
 from pressroom.search.syntax import Alternatives, SearchSyntax, Term
 
-# A phrase's pairs of neighbouring words narrow what a search over documents' terms reads
+# A phrase's pairs of neighbouring words are what a search over documents' terms finds it by
 # (migration 0011); titles, which suggestions match, have no pairs.
 LEAF_QUERIES = """
 SELECT pressroom.phrase_search_query(leaf.language, leaf.text, leaf.prefix, leaf.weights)::text,
-       CASE WHEN NOT leaf.prefix AND leaf.weights = ''
-            THEN pressroom.phrase_pairs(leaf.language, leaf.text)::text END
+       paired.pairs::text,
+       paired.pairs IS NOT NULL AND pressroom.phrase_places(leaf.language, leaf.text) = 2
   FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[]) WITH ORDINALITY
            AS leaf(language, text, prefix, weights, n)
+ CROSS JOIN LATERAL (
+     SELECT CASE WHEN NOT leaf.prefix AND leaf.weights = ''
+                 THEN pressroom.phrase_pairs(leaf.language, leaf.text) END AS pairs) AS paired
  ORDER BY leaf.n
 """
 
@@ -36,10 +39,15 @@ LeafKey = tuple[str, str, bool, str]  # language, text, prefix, weights
 class Leaf:
     query: str  # '' for a word or phrase made only of stopwords or punctuation
     pairs: str | None  # its neighbouring words' pairs, ANDed; None for a single word
+    pairs_suffice: bool = False  # two places: the pair holds exactly where the phrase does
 
     @property
     def narrowed(self) -> str:
-        """The query with its pairs: the same matches, found reading fewer candidates."""
+        """What finds the phrase's documents through the index. Two words are their pair alone,
+        which GIN answers without reading any document's positions from TOAST; longer phrases
+        are their pairs (few candidates) and their positions (checked on those)."""
+        if self.pairs and self.pairs_suffice:
+            return self.pairs
         return f"{self.pairs} & ({self.query})" if self.pairs else self.query
 
 
@@ -113,7 +121,7 @@ async def compile_query(
 async def _compile_leaves(conn: asyncpg.Connection, keys: list[LeafKey]) -> dict[LeafKey, Leaf]:
     columns = [list(column) for column in zip(*keys, strict=True)]
     rows = await conn.fetch(LEAF_QUERIES, *columns)
-    found = {key: Leaf(row[0], row[1]) for key, row in zip(keys, rows, strict=True)}
+    found = {key: Leaf(row[0], row[1], row[2]) for key, row in zip(keys, rows, strict=True)}
     for key, leaf in found.items():
         _compiled.put(key, leaf)
     return found

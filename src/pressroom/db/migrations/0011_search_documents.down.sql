@@ -60,5 +60,7 @@ DROP FUNCTION pressroom.search_document(pressroom.articles, tsvector);
 DROP TABLE pressroom.search_documents;
 DROP FUNCTION pressroom.search_terms(tsvector, tsvector);
 DROP FUNCTION pressroom.search_markers(integer, text, timestamptz);
+DROP FUNCTION pressroom.phrase_places(text, text);
 DROP FUNCTION pressroom.phrase_pairs(text, text);
 DROP FUNCTION pressroom.adjacent_pairs(tsvector);
+DROP FUNCTION pressroom.word_pair(text, integer, text);

@@ -11,9 +11,9 @@
 --   with §). A window of time is a handful of day, month and year markers; GIN reads them as
 --   their own scan key and skips through the word's posting list to them, so a very common word
 --   costs what its matches in the window cost, not what all its matches cost;
--- * adjacent pairs narrow phrases: each pair of neighbouring lexemes is a lexeme of its own
---   ('iphone اقتصاد'), so a phrase's candidates are the articles holding all its pairs, nearly
---   always exactly its matches, and only those are checked against positions;
+-- * pairs find phrases: each lexeme and the next are a lexeme of their own ('iphone اقتصاد',
+--   'state 3 art' across two stopwords), so a two-word phrase is one exact index lookup, and a
+--   longer one is checked against positions only in the documents holding all its pairs;
 -- * what a result shows (title, summary, URL, author) is in the row: joining the page back to
 --   the partitioned articles would pay the partitions' start-up again.
 --
@@ -21,19 +21,30 @@
 -- search sees an article exactly when the article is visible. Rows moved between partitions by
 -- ensure_month_partitions() keep their id and content, so their documents stay right.
 
--- Neighbouring lexemes, by position, as one lexeme each ('a b'): what phrase searches narrow
--- their candidates with. Lexemes never contain a space, so a pair cannot be taken for a word.
--- PostgreSQL keeps positions up to 16383 and puts every later word at 16383, where no phrase
--- can match; a lexeme is at most 2047 bytes. Pairs beyond either limit are left out, here and in
--- phrase_pairs() alike.
+-- Two lexemes `gap` positions apart with no other lexeme between them, as one lexeme: 'a b'
+-- when they are neighbours, 'a 3 b' when two stopwords stand between them. Lexemes never
+-- contain a space, so a pair cannot be taken for a word, nor one pair for another.
+CREATE FUNCTION pressroom.word_pair(first text, gap integer, second text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT first || ' ' || CASE WHEN gap = 1 THEN '' ELSE gap || ' ' END || second $$;
+
+-- Every lexeme paired with the next one (word_pair): what phrase searches find their documents
+-- by. A two-word phrase is exactly its pair, since the pair exists only where the two stand at
+-- that distance with nothing but stopwords between; a longer phrase is narrowed to the
+-- documents holding all its pairs before positions are checked. PostgreSQL keeps positions up
+-- to 16383 and puts every later word at 16383, where no phrase can match; a lexeme is at most
+-- 2047 bytes. Pairs beyond either limit are left out, here and in phrase_pairs() alike.
 CREATE FUNCTION pressroom.adjacent_pairs(vector tsvector) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
 SELECT array_to_tsvector(coalesce(array_agg(pair), '{}'))
-  FROM (SELECT lexeme || ' ' || lead(lexeme) OVER (ORDER BY position, lexeme) AS pair
+  FROM (SELECT pressroom.word_pair(lexeme, lead(position) OVER w - position, lead(lexeme) OVER w)
+                   AS pair,
+               lead(position) OVER w - position AS gap
           FROM unnest(vector) AS v, unnest(v.positions) AS position
-         WHERE position < 16383) p
- WHERE octet_length(pair) <= 2047
+         WHERE position < 16383
+        WINDOW w AS (ORDER BY position, lexeme)) p
+ WHERE gap > 0 AND octet_length(pair) <= 2047
 $$;
 
 -- Where and when an article was published, as lexemes (search/markers.py): § never survives
@@ -59,10 +70,9 @@ CREATE FUNCTION pressroom.search_terms(head tsvector, body tsvector) RETURNS tsv
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT head || body || pressroom.adjacent_pairs(head || body) $$;
 
--- The pairs of a quoted phrase, ANDed: what narrows its candidates to the documents holding
--- every pair before their positions are checked. A place with more than one lexeme (rare: a
--- dictionary that gives several) pairs with nothing, which only narrows less. NULL for a single
--- word, which has no pair.
+-- The pairs of a quoted phrase, ANDed (adjacent_pairs()). A place with more than one lexeme
+-- (rare: a dictionary that gives several) pairs with nothing, which only narrows less. NULL for a
+-- single word, which has no pair.
 CREATE FUNCTION pressroom.phrase_pairs(language text, phrase text) RETURNS tsquery
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -70,16 +80,24 @@ WITH places AS (
     SELECT p.position, min(v.lexeme) AS lexeme, count(*) AS lexemes
       FROM unnest(pressroom.search_vector(language, phrase)) AS v, unnest(v.positions) AS p(position)
      GROUP BY p.position
-), ordered AS (
-    SELECT lexeme, lexemes,
-           lag(lexeme) OVER (ORDER BY position) AS previous,
-           lag(lexemes) OVER (ORDER BY position) AS previous_lexemes
+), pairs AS (
+    SELECT pressroom.word_pair(lag(lexeme) OVER w, (position - lag(position) OVER w)::integer, lexeme)
+               AS pair,
+           lexemes = 1 AND lag(lexemes) OVER w = 1 AS single
       FROM places
+    WINDOW w AS (ORDER BY position)
 )
-SELECT string_agg('''' || replace(replace(previous || ' ' || lexeme, '\', '\\'), '''', '''''') || '''',
-                  ' & ')::tsquery
-  FROM ordered
- WHERE lexemes = 1 AND previous_lexemes = 1 AND octet_length(previous || ' ' || lexeme) <= 2047
+SELECT string_agg('''' || replace(replace(pair, '\', '\\'), '''', '''''') || '''', ' & ')::tsquery
+  FROM pairs
+ WHERE single AND octet_length(pair) <= 2047
+$$;
+
+-- How many places a phrase's words take: a phrase of two places is exactly its pair.
+CREATE FUNCTION pressroom.phrase_places(language text, phrase text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+SELECT count(DISTINCT p.position)::integer
+  FROM unnest(pressroom.search_vector(language, phrase)) AS v, unnest(v.positions) AS p(position)
 $$;
 
 CREATE TABLE pressroom.search_documents (
