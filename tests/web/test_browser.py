@@ -99,6 +99,10 @@ class Watch:
             self.problems.append(f"console {message.type}: {message.text}")
 
     def _failed(self, request: Request) -> None:
+        # A request the browser itself gave up because the page navigated away (the favicon of
+        # a page left at once, seen in CI) says nothing about the page; any other failure does.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type != "document":
+            return
         self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
 
     def _response(self, response: Response) -> None:
