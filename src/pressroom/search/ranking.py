@@ -1,16 +1,16 @@
 """How search results are ordered, and how far back a search has to look.
 
     score = relevance × freshness
-    relevance = max(min(ts_rank_cd(head_vector || tag_vector, query), 1), 0.1)
+    relevance = max(min(ts_rank_cd(head, query), 1), 0.1)
     freshness = 2 ^ (-age / half_life), age = max(0, as_of - published_at)
 
 Relevance is cover density over the title (weight A, 1.0), the summary (B, 0.4) and the tags
 (C, 0.2): how many of the words are there, how highly weighted, how close together. A title
 holding the search scores 1 (two words four apart, 0.25); more than that adds nothing, since a
 headline cannot be more about something than entirely. An article that matches only in its body
-gets 0.1, the weight of D. Ranking reads only the head and tag vectors, which live in the row:
-ranking on the body vector too would fetch and decompress every candidate's body-sized vector
-from TOAST, which measured 35 µs a row, most of a search's time.
+gets 0.1, the weight of D. Ranking reads only the document's head (title, summary, tags), which
+lives in the row: ranking on its terms, body included, would fetch and decompress every
+candidate's body-sized vector from TOAST, which measured 35 µs a row, most of a search's time.
 
 Freshness halves every half-life (7 days unless configured): news readers want the newest
 relevant articles, and a multiplicative decay keeps relevance deciding among articles of the
