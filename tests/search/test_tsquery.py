@@ -62,17 +62,40 @@ async def test_an_exclusion_alone_is_not_a_search(reader: asyncpg.Connection) ->
     assert compiled.empty
 
 
-async def test_the_last_word_can_be_a_title_prefix(reader: asyncpg.Connection) -> None:
-    compiled = await compile_query(
-        reader, parse_query("tehran met"), "en", prefix_last=True, weights="A"
-    )
-    in_title = await reader.fetchval(
-        "SELECT pressroom.article_head_vector('en', 'Tehran metro opens', '') @@ $1::tsquery",
-        compiled.tsquery,
-    )
+TITLE_MATCHES = "SELECT pressroom.title_vector('en', $1, 1, now()) @@ $2::tsquery"
+
+
+async def test_the_last_word_can_be_the_beginning_of_a_title_word(
+    reader: asyncpg.Connection,
+) -> None:
+    compiled = await compile_query(reader, parse_query("tehran met"), "en", prefix_last=True)
+    assert await reader.fetchval(TITLE_MATCHES, "Tehran metro opens", compiled.tsquery)
+    assert not await reader.fetchval(TITLE_MATCHES, "Tehran opens a mall", compiled.tsquery)
+    # Only titles hold the beginnings of words: a search's terms never match them.
     in_body = await reader.fetchval(
-        "SELECT (pressroom.article_head_vector('en', 'News', '')"
-        " || pressroom.article_body_vector('en', 'Tehran metro opens')) @@ $1::tsquery",
+        "SELECT pressroom.search_terms(pressroom.article_head_vector('en', 'News', ''),"
+        " pressroom.article_body_vector('en', 'Tehran metro opens')) @@ $1::tsquery",
         compiled.tsquery,
     )
-    assert (in_title, in_body) == (True, False)
+    assert not in_body
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("كتاب‌ه", "کتاب‌های تازه"),  # Arabic kaf typed; the half-space splits the word, as in titles
+        ("۱۲٫", "افزایش 12.5 درصدی"),  # Persian digits and decimal separator
+        ("TEHR", "tehran metro"),  # case
+        ("metropolitanarea", "metropolitanareas grow"),  # past the indexed length: its beginning
+    ],
+)
+async def test_a_word_being_typed_is_normalised_as_titles_are(
+    reader: asyncpg.Connection, typed: str, title: str
+) -> None:
+    compiled = await compile_query(reader, parse_query(typed), None, prefix_last=True)
+    assert await reader.fetchval(TITLE_MATCHES, title, compiled.tsquery)
+
+
+async def test_punctuation_being_typed_is_not_a_prefix(reader: asyncpg.Connection) -> None:
+    compiled = await compile_query(reader, parse_query('tehran "?!'), "en", prefix_last=True)
+    assert (compiled.tsquery, compiled.ignored) == ("('tehran')", ("?!",))

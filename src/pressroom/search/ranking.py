@@ -36,8 +36,9 @@ import asyncpg
 # (pressroom.search_documents, migration 0011).
 MATCH_VECTOR = "d.terms"
 RANK_VECTOR = "d.head"
-# Title suggestions match the head alone (its own index).
-TITLE_VECTOR = "d.head"
+# Title suggestions match titles, with their words' beginnings, in an index of their own
+# (migration 0012): the expression must be written as the index has it.
+TITLE_VECTOR = "pressroom.title_vector(d.language, d.title, d.site_id, d.published_at)"
 BODY_ONLY_RELEVANCE = 0.1
 
 FIRST_WINDOW = timedelta(days=7)

@@ -1,7 +1,8 @@
 """Title suggestions as you type, tolerant of typos.
 
-The words typed so far must all appear in a title, the last one possibly unfinished (a prefix
-query restricted to weight A, the title). Suggestions are the newest such titles, read in the
+The words typed so far must all appear in a title, the last one possibly unfinished: its
+words are matched by the beginnings of title words, which the titles' own index holds as
+lexemes (migration 0012), so an unfinished word is one exact lookup, not a prefix scan. Suggestions are the newest such titles, read in the
 same newest-first windows as searches, so a two-letter prefix stops after the first window
 that has enough titles. When too few titles match, the words are corrected (corrections.py) and
 the titles of the corrected words are suggested, with the correction.
@@ -21,8 +22,6 @@ from pressroom.search.engine import SearchFilter, search_conditions
 from pressroom.search.ranking import TITLE_VECTOR, Window, planned_once, windows
 from pressroom.search.syntax import QUOTES, SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
-
-TITLE_WEIGHT = "A"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +54,7 @@ async def _titles(
     limit: int,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    compiled = await compile_query(
-        conn, syntax, where.language, prefix_last=prefix, weights=TITLE_WEIGHT
-    )
+    compiled = await compile_query(conn, syntax, where.language, prefix_last=prefix)
     if compiled.empty:
         return []
     items: list[dict[str, Any]] = []

@@ -17,22 +17,25 @@ import asyncpg
 from pressroom.search.syntax import Alternatives, SearchSyntax, Term
 
 # A phrase's pairs of neighbouring words are what a search over documents' terms finds it by
-# (migration 0011); titles, which suggestions match, have no pairs.
+# (migration 0011); titles, which suggestions match, have no pairs. A word or phrase being typed
+# is the beginnings of its words, which only titles have (migration 0012).
 LEAF_QUERIES = """
-SELECT pressroom.phrase_search_query(leaf.language, leaf.text, leaf.prefix, leaf.weights)::text,
+SELECT CASE WHEN leaf.prefix THEN pressroom.prefix_search_query(leaf.text)
+            ELSE pressroom.phrase_search_query(leaf.language, leaf.text)
+       END::text,
        paired.pairs::text,
        paired.pairs IS NOT NULL AND pressroom.phrase_places(leaf.language, leaf.text) = 2
-  FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[]) WITH ORDINALITY
-           AS leaf(language, text, prefix, weights, n)
+  FROM unnest($1::text[], $2::text[], $3::boolean[]) WITH ORDINALITY
+           AS leaf(language, text, prefix, n)
  CROSS JOIN LATERAL (
-     SELECT CASE WHEN NOT leaf.prefix AND leaf.weights = ''
+     SELECT CASE WHEN NOT leaf.prefix
                  THEN pressroom.phrase_pairs(leaf.language, leaf.text) END AS pairs) AS paired
  ORDER BY leaf.n
 """
 
 DEFAULT_LANGUAGE = "fa"  # pressroom_fa also stems English words, so it suits a search of both
 
-LeafKey = tuple[str, str, bool, str]  # language, text, prefix, weights
+LeafKey = tuple[str, str, bool]  # language, text, prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +99,14 @@ async def compile_query(
     language: str | None,
     *,
     prefix_last: bool = False,
-    weights: str = "",
 ) -> CompiledQuery:
-    """The tsquery of a search. With prefix_last, the last word typed also matches longer words
-    (suggestions as you type); weights ('A' for titles...) limits where words may match."""
+    """The tsquery of a search. With prefix_last, the words of the last term typed match the
+    beginnings of title words (suggestions as you type: only pressroom.title_vector() has
+    them)."""
     leaves = syntax.leaves()
     prefixed = len(leaves) - 1 if prefix_last and not leaves[-1].negated else -1
     keys = [
-        (language or DEFAULT_LANGUAGE, term.text, n == prefixed, weights)
-        for n, term in enumerate(leaves)
+        (language or DEFAULT_LANGUAGE, term.text, n == prefixed) for n, term in enumerate(leaves)
     ]
     compiled = {key: value for key in keys if (value := _compiled.get(key)) is not None}
     if missing := [key for key in dict.fromkeys(keys) if key not in compiled]:
