@@ -64,6 +64,9 @@ ARTICLES = [
     ),
     _article("un", "نشست سازمان ملل در ژنو", language="fa", site="akhbar.example", days_ago=3),
     _article("old-fa", "سازمان ملل و تهران", language="fa", site="akhbar.example", days_ago=400),
+    # Thousands of half-lives old: its freshness would underflow a double.
+    _article("zeppelin", "Zeppelin lands at Lakehurst", days_ago=365.25 * 90),
+    _article("zeppelin-news", "Zeppelin museum opens", days_ago=2, body="zeppelin"),
     *[
         _article(f"harbour-{n}", f"Harbour report {n}", days_ago=n * 0.7, body="harbour")
         for n in range(PAGED)
@@ -103,6 +106,14 @@ def _urls(body: dict[str, Any]) -> list[str]:
 
 async def test_a_title_match_ranks_above_a_body_only_match(http: httpx.AsyncClient) -> None:
     assert _urls(await _search(http, q="metro")) == ["title-match", "body-match"]
+
+
+async def test_an_article_from_a_century_ago_is_found_after_newer_ones(
+    http: httpx.AsyncClient,
+) -> None:
+    found = await _search(http, q="zeppelin")
+    assert _urls(found) == ["zeppelin-news", "zeppelin"]
+    assert found["items"][1]["score"] >= 0
 
 
 async def test_a_newer_article_ranks_above_an_older_one_with_the_same_text(

@@ -1,64 +1,90 @@
-"""Search queries can be answered by the GIN indexes of search_documents.
+"""The statements of a search and of a suggestion are answered by the GIN indexes of
+search_documents.
 
-The test corpus is small enough that PostgreSQL rightly prefers reading the table whole, so
-sequential and plain index scans are switched off and the words searched for are ones no
-article has: what is checked is that the indexes apply to the conditions the queries use, the
-words and the markers alike, which the million-article benchmark relies on.
+They run inside pressroom.search_windows() and suggest_windows() (migration 0013), so their
+plans are read from auto_explain, which reports nested statements to the client. The test
+corpus is small enough that PostgreSQL rightly prefers reading the table whole, so sequential
+and plain index scans are switched off: what is checked is that the indexes apply to the
+conditions the statements use, which the million-article benchmark relies on.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 import pytest
 
 from pressroom.db.targets import DatabaseTargets
-from pressroom.search.engine import SearchFilter, count_query, window_query
-from pressroom.search.ranking import Window
-from pressroom.search.suggest import titles_query
+from pressroom.search.engine import SEARCH, SearchFilter, search_arguments
+from pressroom.search.suggest import SUGGEST, suggest_arguments
 from pressroom.search.tsquery import CompiledQuery
 
-NOW = datetime.now(UTC)
-WINDOW = Window(NOW - timedelta(days=7), None)
+# Every Persian document has its language's marker: a "word" the walk finds in its first
+# window, so that it stops early and also counts the older matches.
+EVERY_PERSIAN = "'§lfa'"
+# A half-life so short that nothing older than the first window can rank.
+INSTANT = timedelta(seconds=1)
 
 
-async def _plan(conn: asyncpg.Connection, sql: str, args: list[object]) -> str:
-    async with conn.transaction():
-        await conn.execute("SET LOCAL enable_seqscan = off")
-        await conn.execute("SET LOCAL enable_indexscan = off")
-        rows = await conn.fetch("EXPLAIN (COSTS OFF) " + sql, *args)
-    return "\n".join(row[0] for row in rows)
+async def _nested_plans(conn: asyncpg.Connection, sql: str, args: list[object]) -> list[str]:
+    plans: list[str] = []
+    conn.add_log_listener(lambda _conn, message: plans.append(message.message))
+    await conn.execute(
+        "LOAD 'auto_explain';"
+        " SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;"
+        " SET auto_explain.log_level = notice; SET client_min_messages = notice;"
+        " SET enable_seqscan = off; SET enable_indexscan = off"
+    )
+    await conn.fetch(sql, *args)
+    # The statements inside the functions, not the one calling them.
+    return [
+        plan
+        for plan in plans
+        if "FROM pressroom.search_documents d" in plan and "_windows(" not in plan
+    ]
 
 
 @pytest.mark.parametrize(
     "where", [SearchFilter(), SearchFilter(language="fa"), SearchFilter(site="SITE")]
 )
-async def test_search_queries_use_the_gin_index(
+async def test_search_statements_use_the_terms_index(
     corpus: DatabaseTargets, where: SearchFilter
 ) -> None:
-    conn = await asyncpg.connect(corpus.reader)
+    assert corpus.admin is not None  # LOAD 'auto_explain' is a superuser's
+    conn = await asyncpg.connect(corpus.admin)
     try:
+        newest_persian = await conn.fetchrow(
+            "SELECT s.domain, max(d.published_at) FROM pressroom.search_documents d"
+            " JOIN pressroom.sites s ON s.id = d.site_id WHERE d.language = 'fa'"
+            " GROUP BY s.domain ORDER BY count(*) DESC LIMIT 1"
+        )
+        assert newest_persian is not None
+        site, newest = newest_persian
         if where.site:
-            site = await conn.fetchval("SELECT domain FROM pressroom.sites LIMIT 1")
             where = SearchFilter(site=site)
-        # Words no article has: the index is then the cheapest way in, whenever it applies.
-        tsquery = "'زقزقز' & 'qqzzk'"
-        compiled = CompiledQuery(tsquery, (), matching=f"'زقزقز qqzzk' & ({tsquery})")
-        half_life = timedelta(days=7)
-        terms, titles = "search_documents_terms", "search_documents_titles"
-        queries = [
-            (window_query(where, WINDOW, compiled, NOW, half_life, None, 21), terms),
-            (window_query(where, WINDOW, compiled, NOW, half_life, (0.5, 1), 21), terms),
-            (count_query(where, WINDOW, compiled, 201), terms),
-            (titles_query(where, WINDOW, "'زقزقز' & '§pqqz'", 8), titles),
-        ]
-        for (sql, args), index in queries:
-            plan = await _plan(conn, sql, args)
-            assert "Seq Scan" not in plan, plan
-            scan = plan.split(f"Bitmap Index Scan on {index}\n", 1)[1].split("\n", 1)[0]
-            # The words and the window's markers are conditions of the same index scan.
-            assert "Index Cond:" in scan, plan
-            assert "'§d" in scan, plan
+        compiled = CompiledQuery(EVERY_PERSIAN, (), EVERY_PERSIAN)
+        _, args = search_arguments(where, compiled, newest, INSTANT, None, 1)
+        plans = await _nested_plans(conn, SEARCH, args)
     finally:
         await conn.close()
+    # A window, and the count of the matches older than it.
+    assert len(plans) == 2, plans
+    assert "count(*)" in plans[1], plans
+    for plan in plans:
+        assert "Seq Scan" not in plan, plan
+        assert "Bitmap Index Scan on search_documents_terms" in plan, plan
+
+
+async def test_suggestions_use_the_titles_index(corpus: DatabaseTargets) -> None:
+    assert corpus.admin is not None
+    conn = await asyncpg.connect(corpus.admin)
+    try:
+        newest = await conn.fetchval("SELECT max(published_at) FROM pressroom.search_documents")
+        args = suggest_arguments(SearchFilter(language="fa"), EVERY_PERSIAN, 1, newest)
+        plans = await _nested_plans(conn, SUGGEST, args)
+    finally:
+        await conn.close()
+    assert len(plans) == 1, plans
+    assert "Seq Scan" not in plans[0], plans
+    assert "Bitmap Index Scan on search_documents_titles" in plans[0], plans

@@ -8,7 +8,7 @@ freshness, and with it every score, is the same on every page of one search.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,18 +22,9 @@ from pressroom.content.cursor import (
     encode_cursor,
     filter_fingerprint,
 )
-from pressroom.content.pages import Params
 from pressroom.search.corrections import correct_search
 from pressroom.search.markers import language_marker, time_markers
-from pressroom.search.ranking import (
-    BODY_ONLY_RELEVANCE,
-    MATCH_VECTOR,
-    RANK_VECTOR,
-    Window,
-    older_bound,
-    planned_once,
-    windows,
-)
+from pressroom.search.ranking import Window, older_bound, windows
 from pressroom.search.syntax import SearchSyntax, parse_query
 from pressroom.search.tsquery import CompiledQuery, compile_query
 
@@ -80,16 +71,6 @@ class SearchResult:
         }
 
 
-@dataclass(slots=True)
-class _Scan:
-    """Candidates found so far, best first, and what the windows read."""
-
-    best: list[asyncpg.Record] = field(default_factory=list)
-    matches: int = 0
-    oldest_read: datetime | None = None
-    complete: bool = True
-
-
 def _fingerprint(q: str, where: SearchFilter) -> str:
     after, before = where.published_after, where.published_before
     return filter_fingerprint(
@@ -130,110 +111,110 @@ SUMMARY_HEADLINE = (
 )
 
 
-def search_conditions(
-    param: Params, where: SearchFilter, window: Window, query: str, vector: str = MATCH_VECTOR
+@dataclass(frozen=True, slots=True)
+class WindowTerms:
+    """The windows of a search as pressroom.search_windows() and suggest_windows() take them
+    (migration 0013): what a document of each window must match, and its exact bounds."""
+
+    terms: list[str]
+    starts: list[datetime | None]
+    ends: list[datetime | None]
+    windows: list[Window]
+
+
+def window_terms(matching: str, where: SearchFilter, as_of: datetime) -> WindowTerms:
+    """Each window's tsquery is the search's with the window's and the language's markers
+    (markers.py), so GIN skips to the documents the filters allow instead of testing every
+    match of the words; the site's marker is added by the database, which knows its id."""
+    planned = list(windows(as_of, where.published_after, where.published_before))
+    bounded = WindowTerms([], [], [], planned)
+    for window in planned:
+        start = max(filter(None, [window.start, where.published_after]), default=None)
+        end = min(filter(None, [window.end, where.published_before]), default=None)
+        bounded.terms.append(_with_filters(matching, where, start, end))
+        bounded.starts.append(start)
+        bounded.ends.append(end)
+    return bounded
+
+
+def _with_filters(
+    matching: str, where: SearchFilter, start: datetime | None, end: datetime | None
 ) -> str:
-    """The WHERE clause of a search over `window` in search_documents `d`: `query` is the
-    tsquery's placeholder. Each filter is also a marker condition of its own (markers.py), so
-    GIN skips to the documents it allows instead of testing every match of the words."""
-    conditions = [f"{vector} @@ pressroom.search_query({query}::tsquery)"]
-    if where.site is not None:
-        site_id = f"(SELECT id FROM pressroom.sites WHERE domain = {param(where.site)})"  # noqa: S608 - a $n placeholder
-        conditions.append(f"d.site_id = {site_id}")
-        conditions.append(f"{vector} @@ ('§s' || {site_id})::tsquery")
+    parts = [f"({matching})"]
     if where.language is not None:
-        conditions.append(f"d.language = {param(where.language)}")
-        conditions.append(f"{vector} @@ {param(language_marker(where.language))}::tsquery")
-    start = max(filter(None, [window.start, where.published_after]), default=None)
-    end = min(filter(None, [window.end, where.published_before]), default=None)
-    if start is not None:
-        conditions.append(f"d.published_at >= {param(start)}")
-    if end is not None:
-        conditions.append(f"d.published_at < {param(end)}")
+        parts.append(language_marker(where.language))
     if (markers := time_markers(start, end)) is not None:
-        conditions.append(f"{vector} @@ {param(markers)}::tsquery")
-    return " AND ".join(conditions)
+        parts.append(f"({markers})")
+    return " & ".join(parts)
 
 
-def window_query(
-    where: SearchFilter,
-    window: Window,
-    compiled: CompiledQuery,
-    as_of: datetime,
-    half_life: timedelta,
-    after: tuple[float, int] | None,
-    limit: int,
-) -> tuple[str, list[object]]:
-    """One window of a search: its matches ranked, the best `limit` of them after the cursor,
-    and how many match in all (public so the plan test can EXPLAIN it)."""
-    param = Params()
-    query = param(compiled.tsquery)
-    score = (
-        f"greatest(least(ts_rank_cd({RANK_VECTOR}, {query}::tsquery), 1), {BODY_ONLY_RELEVANCE})"
-        f" * power(2, -greatest(extract(epoch FROM {param(as_of)}::timestamptz - d.published_at), 0)"
-        f" / {param(half_life.total_seconds())}::float8)"
-    )
-    conditions = search_conditions(param, where, window, param(compiled.matching))
-    keyset = "true"
-    if after is not None:
-        keyset = f"(s.score, s.id) < ({param(after[0])}::float8, {param(after[1])}::bigint)"
-    # Headlines only for the rows a window returns, after LIMIT: never for every match.
-    sql = f"""
-SELECT s.id, s.canonical_url, s.title, t.domain, s.language, s.author, s.published_at,
-       s.score, s.matches,
-       ts_headline(pressroom.search_config(s.language),
-                   pressroom.normalize_text(translate(s.title, {param(MARK_START + MARK_END)}, '')),
-                   {query}::tsquery, {param(TITLE_HEADLINE)}) AS title_marked,
-       ts_headline(pressroom.search_config(s.language),
-                   pressroom.normalize_text(translate(s.summary, {param(MARK_START + MARK_END)}, '')),
-                   {query}::tsquery, {param(SUMMARY_HEADLINE)}) AS summary_marked
-  FROM (SELECT d.article_id AS id, d.canonical_url, d.title, d.summary, d.site_id, d.language,
-               d.author, d.published_at, {score} AS score, count(*) OVER () AS matches
-          FROM pressroom.search_documents d
-         WHERE {conditions}) s
-  JOIN pressroom.sites t ON t.id = s.site_id
- WHERE {keyset}
- ORDER BY s.score DESC, s.id DESC
- LIMIT {param(limit)}
-"""  # noqa: S608 - constant fragments; every value is a bound parameter
-    return sql, param.values
+# One statement: pressroom.search_windows() walks the windows and returns the page's ids and
+# scores; this statement then reads what the page shows and highlights it, for the page's rows
+# only. The oldest publication time PostgreSQL's statistics know of (ANALYZE, by autovacuum or
+# the loader) is read only when the total has to be estimated, and costs no scan.
+SEARCH = """
+SELECT p.matches, p.windows_read, p.older,
+       CASE WHEN p.windows_read < cardinality($2::tsquery[]) AND coalesce(p.older, $15 + 1) > $15
+            THEN (SELECT (histogram_bounds::text::timestamptz[])[1]
+                    FROM pg_stats
+                   WHERE schemaname = 'pressroom' AND tablename = 'search_documents'
+                     AND attname = 'published_at')
+       END AS oldest_known,
+       r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
+       CASE WHEN r.n < $14 THEN
+           ts_headline(pressroom.search_config(d.language),
+                       pressroom.normalize_text(translate(d.title, $16, '')),
+                       $1::tsquery, $17) END AS title_marked,
+       CASE WHEN r.n < $14 THEN
+           ts_headline(pressroom.search_config(d.language),
+                       pressroom.normalize_text(translate(d.summary, $16, '')),
+                       $1::tsquery, $18) END AS summary_marked
+  FROM pressroom.search_windows($1::tsquery, $2::tsquery[], $3::timestamptz[], $4::timestamptz[],
+                                $5::float8[], $6::tsquery[], $7, $8, $9, $10, $11, $12, $13,
+                                $14, $15) AS p
+  LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
+  LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
+  LEFT JOIN pressroom.sites t ON t.id = d.site_id
+ ORDER BY r.n
+"""
 
 
-def count_query(
-    where: SearchFilter, window: Window, compiled: CompiledQuery, cap: int
-) -> tuple[str, list[object]]:
-    """How many articles of the window match, counting no further than `cap`."""
-    param = Params()
-    conditions = search_conditions(param, where, window, param(compiled.matching))
-    sql = f"""
-SELECT count(*) FROM (SELECT 1 FROM pressroom.search_documents d WHERE {conditions} LIMIT {param(cap)}) m
-"""  # noqa: S608 - constant fragments; every value is a bound parameter
-    return sql, param.values
-
-
-async def _scan(
-    conn: asyncpg.Connection,
+def search_arguments(
     where: SearchFilter,
     compiled: CompiledQuery,
     as_of: datetime,
     half_life: timedelta,
     after: tuple[float, int] | None,
     wanted: int,
-) -> _Scan:
-    scan = _Scan()
-    planned = list(windows(as_of, where.published_after, where.published_before))
-    for index, window in enumerate(planned):
-        sql, args = window_query(where, window, compiled, as_of, half_life, after, wanted)
-        rows = await conn.fetch(sql, *args)
-        scan.best = sorted(scan.best + rows, key=lambda r: (r["score"], r["id"]), reverse=True)
-        del scan.best[wanted:]
-        scan.matches += rows[0]["matches"] if rows else 0
-        scan.oldest_read = window.start
-        bound = older_bound(window, as_of, half_life)
-        if len(scan.best) >= wanted and scan.best[-1]["score"] >= bound:
-            scan.complete = index == len(planned) - 1
-            break
-    return scan
+) -> tuple[WindowTerms, list[object]]:
+    """The arguments of SEARCH (public so the plan test can run the same search)."""
+    planned = window_terms(compiled.matching, where, as_of)
+    bounds = [older_bound(window, as_of, half_life) for window in planned.windows]
+    older = [
+        _with_filters(compiled.matching, where, where.published_after, start)
+        for start in planned.starts
+    ]
+    arguments: list[object] = [
+        compiled.tsquery,
+        planned.terms,
+        planned.starts,
+        planned.ends,
+        bounds,
+        older,
+        where.site,
+        where.language,
+        where.published_after,
+        as_of,
+        half_life.total_seconds(),
+        after[0] if after else None,
+        after[1] if after else None,
+        wanted,
+        COUNT_CAP,
+        MARK_START + MARK_END,
+        TITLE_HEADLINE,
+        SUMMARY_HEADLINE,
+    ]
+    return planned, arguments
 
 
 def marked_to_html(text: str) -> str:
@@ -256,43 +237,29 @@ def _hit(row: asyncpg.Record) -> dict[str, Any]:
 COUNT_CAP = 200
 
 
-# The oldest publication time PostgreSQL's statistics know of (ANALYZE, by autovacuum or the
-# loader): an estimate needs no more, and reading it costs no scan.
-OLDEST_FROM_STATISTICS = """
-SELECT (histogram_bounds::text::timestamptz[])[1]
-  FROM pg_stats
- WHERE schemaname = 'pressroom' AND tablename = 'search_documents' AND attname = 'published_at'
-"""
-
-
-async def _total(
-    conn: asyncpg.Connection,
-    scan: _Scan,
-    where: SearchFilter,
-    compiled: CompiledQuery,
-    as_of: datetime,
+def _total(
+    found: asyncpg.Record, planned: WindowTerms, where: SearchFilter, as_of: datetime
 ) -> Total:
     """Exact when every window was read, or when few articles match beyond them (counted up to
     COUNT_CAP). Otherwise an estimate: the matches per second of the windows read, over the
     whole span searched (news volume is roughly steady, and a total is a hint, not an
     account). A search that matched COUNT_CAP articles in the windows it read is not counted
     further: counting the matches of a very common word is the work the windows avoid."""
-    if scan.complete or scan.oldest_read is None:
-        return Total(scan.matches, exact=True)
-    older = COUNT_CAP + 1
-    if scan.matches < COUNT_CAP:
-        sql, args = count_query(where, Window(None, scan.oldest_read), compiled, COUNT_CAP + 1)
-        older = await conn.fetchval(sql, *args)
-        if older <= COUNT_CAP:
-            return Total(scan.matches + older, exact=True)
-    oldest = where.published_after or await conn.fetchval(OLDEST_FROM_STATISTICS)
+    matches, read, older = found["matches"], found["windows_read"], found["older"]
+    if read == len(planned.windows):
+        return Total(matches, exact=True)
+    if older is not None and older <= COUNT_CAP:
+        return Total(matches + older, exact=True)
+    older = COUNT_CAP + 1 if older is None else older
+    oldest = where.published_after or found["oldest_known"]
     newest = min(where.published_before or as_of, as_of)
-    if oldest is None:
-        return Total(scan.matches + older, exact=False)
-    read_s = max((newest - scan.oldest_read).total_seconds(), 1.0)
+    oldest_read = planned.windows[read - 1].start
+    if oldest is None or oldest_read is None:
+        return Total(matches + older, exact=False)
+    read_s = max((newest - oldest_read).total_seconds(), 1.0)
     span_s = max((newest - oldest).total_seconds(), read_s)
-    extrapolated = round(scan.matches * span_s / read_s)
-    return Total(max(extrapolated, scan.matches + older), exact=False)
+    extrapolated = round(matches * span_s / read_s)
+    return Total(max(extrapolated, matches + older), exact=False)
 
 
 async def search_articles(
@@ -314,8 +281,7 @@ async def search_articles(
     if cursor:
         as_of, score, last_id = _decode(cursor, fingerprint)
         after = (score, last_id)
-    async with planned_once(conn):
-        return await _search(conn, syntax, where, as_of, half_life, after, limit, fingerprint)
+    return await _search(conn, syntax, where, as_of, half_life, after, limit, fingerprint)
 
 
 async def _search(
@@ -331,15 +297,17 @@ async def _search(
     compiled = await compile_query(conn, syntax, where.language)
     if compiled.empty:
         return SearchResult([], None, Total(0, exact=True), compiled.ignored, STOPWORDS_ONLY_HINT)
-    scan = await _scan(conn, where, compiled, as_of, half_life, after, limit + 1)
-    page = scan.best[:limit]
+    planned, arguments = search_arguments(where, compiled, as_of, half_life, after, limit + 1)
+    rows = await conn.fetch(SEARCH, *arguments)
+    found = [row for row in rows if row["id"] is not None]
+    page = found[:limit]
     next_cursor = None
-    if len(scan.best) > limit:
+    if len(found) > limit:
         next_cursor = _encode(as_of, page[-1]["score"], page[-1]["id"], fingerprint)
     result = SearchResult(
         [_hit(row) for row in page],
         next_cursor,
-        await _total(conn, scan, where, compiled, as_of),
+        _total(rows[0], planned, where, as_of),
         compiled.ignored,
     )
     if not page and after is None:

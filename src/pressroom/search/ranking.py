@@ -25,21 +25,13 @@ that contains it; a rare word reads all windows, but then there are few articles
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-import asyncpg
-
-# Every search matches a document's terms and ranks on its head, which lives in the row
-# (pressroom.search_documents, migration 0011).
+# Every search matches a document's terms (pressroom.search_documents, migration 0011); the
+# score above is computed by pressroom.search_windows() (migration 0013) from its head.
 MATCH_VECTOR = "d.terms"
-RANK_VECTOR = "d.head"
-# Title suggestions match titles, with their words' beginnings, in an index of their own
-# (migration 0012): the expression must be written as the index has it.
-TITLE_VECTOR = "pressroom.title_vector(d.language, d.title, d.site_id, d.published_at)"
-BODY_ONLY_RELEVANCE = 0.1
 
 FIRST_WINDOW = timedelta(days=7)
 WINDOW_GROWTH = 4
@@ -52,9 +44,15 @@ class Window:
     end: datetime | None  # exclusive; None: no upper bound
 
 
+# Freshness stops halving after this many half-lives (19 years at 7 days), here and in
+# pressroom.search_windows() (migration 0013): PostgreSQL's power() raises an error where a
+# double underflows, at 2^-1075, and published_at may lie two centuries back.
+MAX_HALF_LIVES = 1000.0
+
+
 def freshness(age: timedelta, half_life: timedelta) -> float:
     age_s = max(age.total_seconds(), 0.0)
-    return float(2.0 ** (-age_s / half_life.total_seconds()))
+    return float(2.0 ** -min(age_s / half_life.total_seconds(), MAX_HALF_LIVES))
 
 
 def windows(as_of: datetime, start: datetime | None, end: datetime | None) -> Iterator[Window]:
@@ -77,37 +75,6 @@ def windows(as_of: datetime, start: datetime | None, end: datetime | None) -> It
         upper = boundary
         span *= WINDOW_GROWTH
     yield Window(None, upper)
-
-
-# Generic plans (planned_once() says why), and no parallel workers: starting one cost 6-9 ms,
-# more than a whole search, for scans of at most a few thousand rows.
-GENERIC_PLANS = (
-    "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL max_parallel_workers_per_gather = 0"
-)
-
-
-@asynccontextmanager
-async def planned_once(conn: asyncpg.Connection) -> AsyncIterator[None]:
-    """A read-only snapshot for the queries of one search, with generic plans.
-
-    One snapshot, so the windows of a search and its total agree with each other. Generic
-    plans, because a search's statements are few and always take the same path (the GIN index
-    of search_documents; the query's words are opaque to the planner, see pressroom.search_query
-    in migration 0004), so planning them again for every search would be work for nothing."""
-    if conn.is_in_transaction():
-        # The caller's transaction, its snapshot and its end are the caller's business.
-        await conn.execute(GENERIC_PLANS)
-        yield
-        return
-    # One round trip to begin, not two (a search's fixed costs are most of a rare word's time).
-    await conn.execute(f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {GENERIC_PLANS}")
-    try:
-        yield
-    except BaseException:
-        with suppress(asyncpg.PostgresError, OSError):
-            await conn.execute("ROLLBACK")
-        raise
-    await conn.execute("COMMIT")
 
 
 def older_bound(window: Window, as_of: datetime, half_life: timedelta) -> float:

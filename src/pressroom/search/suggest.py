@@ -16,10 +16,8 @@ from typing import Any
 
 import asyncpg
 
-from pressroom.content.pages import Params
 from pressroom.search.corrections import apply_corrections, corrected_words
-from pressroom.search.engine import SearchFilter, search_conditions
-from pressroom.search.ranking import TITLE_VECTOR, Window, planned_once, windows
+from pressroom.search.engine import SearchFilter, window_terms
 from pressroom.search.syntax import QUOTES, SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
 
@@ -30,20 +28,20 @@ class Suggestions:
     corrected: str | None  # the corrected text the items were found for, if any
 
 
-def titles_query(
-    where: SearchFilter, window: Window, tsquery: str, limit: int
-) -> tuple[str, list[object]]:
-    param = Params()
-    conditions = search_conditions(param, where, window, param(tsquery), TITLE_VECTOR)
-    sql = f"""
-SELECT d.article_id AS id, d.title, s.domain, d.published_at
-  FROM pressroom.search_documents d
-  JOIN pressroom.sites s ON s.id = d.site_id
- WHERE {conditions}
- ORDER BY d.published_at DESC, d.article_id DESC
- LIMIT {param(limit)}
-"""  # noqa: S608 - constant fragments; every value is a bound parameter
-    return sql, param.values
+# pressroom.suggest_windows() (migration 0013) reads the windows newest first in the database
+# and stops at the first that completes the suggestions: one statement.
+SUGGEST = """
+SELECT s.id, s.title, s.domain, s.published_at
+  FROM pressroom.suggest_windows($1::tsquery[], $2::timestamptz[], $3::timestamptz[], $4, $5, $6)
+           WITH ORDINALITY AS s(id, title, domain, published_at, n)
+ ORDER BY s.n
+"""
+
+
+def suggest_arguments(where: SearchFilter, tsquery: str, limit: int, now: datetime) -> list[object]:
+    """The arguments of SUGGEST (public so the plan test can run the same suggestion)."""
+    planned = window_terms(tsquery, where, now)
+    return [planned.terms, planned.starts, planned.ends, where.site, where.language, limit]
 
 
 async def _titles(
@@ -57,21 +55,16 @@ async def _titles(
     compiled = await compile_query(conn, syntax, where.language, prefix_last=prefix)
     if compiled.empty:
         return []
-    items: list[dict[str, Any]] = []
-    for window in windows(now, None, None):
-        sql, args = titles_query(where, window, compiled.tsquery, limit - len(items))
-        items += [
-            {
-                "id": str(row["id"]),
-                "title": row["title"],
-                "site": row["domain"],
-                "published_at": row["published_at"],
-            }
-            for row in await conn.fetch(sql, *args)
-        ]
-        if len(items) >= limit:
-            break
-    return items
+    rows = await conn.fetch(SUGGEST, *suggest_arguments(where, compiled.tsquery, limit, now))
+    return [
+        {
+            "id": str(row["id"]),
+            "title": row["title"],
+            "site": row["domain"],
+            "published_at": row["published_at"],
+        }
+        for row in rows
+    ]
 
 
 async def suggest_titles(
@@ -87,8 +80,7 @@ async def suggest_titles(
     moment = now or datetime.now(UTC)
     # A word is still being typed unless a space or a closing quote follows it.
     prefix = not (q[-1:].isspace() or q[-1:] in QUOTES)
-    async with planned_once(conn):
-        return await _suggest(conn, syntax, where, prefix, limit, moment)
+    return await _suggest(conn, syntax, where, prefix, limit, moment)
 
 
 async def _suggest(
