@@ -112,40 +112,32 @@ SUMMARY_HEADLINE = (
 
 
 @dataclass(frozen=True, slots=True)
-class WindowTerms:
+class WindowMarkers:
     """The windows of a search as pressroom.search_windows() and suggest_windows() take them
-    (migration 0013): what a document of each window must match, and its exact bounds."""
+    (migration 0013): each window's time markers (markers.py; None where time does not narrow
+    it) and exact bounds."""
 
-    terms: list[str]
+    markers: list[str | None]
     starts: list[datetime | None]
     ends: list[datetime | None]
     windows: list[Window]
 
 
-def window_terms(matching: str, where: SearchFilter, as_of: datetime) -> WindowTerms:
-    """Each window's tsquery is the search's with the window's and the language's markers
-    (markers.py), so GIN skips to the documents the filters allow instead of testing every
-    match of the words; the site's marker is added by the database, which knows its id."""
+def window_markers(where: SearchFilter, as_of: datetime) -> WindowMarkers:
     planned = list(windows(as_of, where.published_after, where.published_before))
-    bounded = WindowTerms([], [], [], planned)
+    bounded = WindowMarkers([], [], [], planned)
     for window in planned:
         start = max(filter(None, [window.start, where.published_after]), default=None)
         end = min(filter(None, [window.end, where.published_before]), default=None)
-        bounded.terms.append(_with_filters(matching, where, start, end))
+        bounded.markers.append(time_markers(start, end))
         bounded.starts.append(start)
         bounded.ends.append(end)
     return bounded
 
 
-def _with_filters(
-    matching: str, where: SearchFilter, start: datetime | None, end: datetime | None
-) -> str:
-    parts = [f"({matching})"]
-    if where.language is not None:
-        parts.append(language_marker(where.language))
-    if (markers := time_markers(start, end)) is not None:
-        parts.append(f"({markers})")
-    return " & ".join(parts)
+def filter_language(where: SearchFilter) -> str | None:
+    """The language filter's marker; the site's is added by the database, which knows its id."""
+    return None if where.language is None else language_marker(where.language)
 
 
 # One statement: pressroom.search_windows() walks the windows and returns the page's ids and
@@ -154,24 +146,24 @@ def _with_filters(
 # the loader) is read only when the total has to be estimated, and costs no scan.
 SEARCH = """
 SELECT p.matches, p.windows_read, p.older,
-       CASE WHEN p.windows_read < cardinality($2::tsquery[]) AND coalesce(p.older, $15 + 1) > $15
+       CASE WHEN p.windows_read < cardinality($3::tsquery[]) AND coalesce(p.older, $17 + 1) > $17
             THEN (SELECT (histogram_bounds::text::timestamptz[])[1]
                     FROM pg_stats
                    WHERE schemaname = 'pressroom' AND tablename = 'search_documents'
                      AND attname = 'published_at')
        END AS oldest_known,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
-       CASE WHEN r.n < $14 THEN
+       CASE WHEN r.n < $16 THEN
            ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.title, $16, '')),
-                       $1::tsquery, $17) END AS title_marked,
-       CASE WHEN r.n < $14 THEN
+                       pressroom.normalize_text(translate(d.title, $18, '')),
+                       $2::tsquery, $19) END AS title_marked,
+       CASE WHEN r.n < $16 THEN
            ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.summary, $16, '')),
-                       $1::tsquery, $18) END AS summary_marked
-  FROM pressroom.search_windows($1::tsquery, $2::tsquery[], $3::timestamptz[], $4::timestamptz[],
-                                $5::float8[], $6::tsquery[], $7, $8, $9, $10, $11, $12, $13,
-                                $14, $15) AS p
+                       pressroom.normalize_text(translate(d.summary, $18, '')),
+                       $2::tsquery, $20) END AS summary_marked
+  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::tsquery[], $4::timestamptz[],
+                                $5::timestamptz[], $6::float8[], $7::tsquery[], $8, $9,
+                                $10::tsquery, $11, $12, $13, $14, $15, $16, $17) AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
   LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
   LEFT JOIN pressroom.sites t ON t.id = d.site_id
@@ -186,23 +178,22 @@ def search_arguments(
     half_life: timedelta,
     after: tuple[float, int] | None,
     wanted: int,
-) -> tuple[WindowTerms, list[object]]:
+) -> tuple[WindowMarkers, list[object]]:
     """The arguments of SEARCH (public so the plan test can run the same search)."""
-    planned = window_terms(compiled.matching, where, as_of)
+    planned = window_markers(where, as_of)
     bounds = [older_bound(window, as_of, half_life) for window in planned.windows]
-    older = [
-        _with_filters(compiled.matching, where, where.published_after, start)
-        for start in planned.starts
-    ]
+    older = [time_markers(where.published_after, start) for start in planned.starts]
     arguments: list[object] = [
+        compiled.matching,
         compiled.tsquery,
-        planned.terms,
+        planned.markers,
         planned.starts,
         planned.ends,
         bounds,
         older,
         where.site,
         where.language,
+        filter_language(where),
         where.published_after,
         as_of,
         half_life.total_seconds(),
@@ -238,7 +229,7 @@ COUNT_CAP = 200
 
 
 def _total(
-    found: asyncpg.Record, planned: WindowTerms, where: SearchFilter, as_of: datetime
+    found: asyncpg.Record, planned: WindowMarkers, where: SearchFilter, as_of: datetime
 ) -> Total:
     """Exact when every window was read, or when few articles match beyond them (counted up to
     COUNT_CAP). Otherwise an estimate: the matches per second of the windows read, over the

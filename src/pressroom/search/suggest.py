@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from pressroom.search.corrections import apply_corrections, corrected_words
-from pressroom.search.engine import SearchFilter, window_terms
+from pressroom.search.engine import SearchFilter, filter_language, window_markers
 from pressroom.search.syntax import QUOTES, SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
 
@@ -32,7 +32,8 @@ class Suggestions:
 # and stops at the first that completes the suggestions: one statement.
 SUGGEST = """
 SELECT s.id, s.title, s.domain, s.published_at
-  FROM pressroom.suggest_windows($1::tsquery[], $2::timestamptz[], $3::timestamptz[], $4, $5, $6)
+  FROM pressroom.suggest_windows($1::tsquery, $2::tsquery[], $3::timestamptz[], $4::timestamptz[],
+                                 $5, $6, $7::tsquery, $8)
            WITH ORDINALITY AS s(id, title, domain, published_at, n)
  ORDER BY s.n
 """
@@ -40,8 +41,17 @@ SELECT s.id, s.title, s.domain, s.published_at
 
 def suggest_arguments(where: SearchFilter, tsquery: str, limit: int, now: datetime) -> list[object]:
     """The arguments of SUGGEST (public so the plan test can run the same suggestion)."""
-    planned = window_terms(tsquery, where, now)
-    return [planned.terms, planned.starts, planned.ends, where.site, where.language, limit]
+    planned = window_markers(where, now)
+    return [
+        tsquery,
+        planned.markers,
+        planned.starts,
+        planned.ends,
+        where.site,
+        where.language,
+        filter_language(where),
+        limit,
+    ]
 
 
 async def _titles(

@@ -15,21 +15,30 @@
 -- Inside, statements use generic plans and no parallel workers: their words are opaque
 -- parameters, so planning them again would find the same plan (the GIN index of the documents'
 -- terms), and starting a parallel worker costs more than a whole search.
+--
+-- The words, the window's time markers, the site's and the language's marker are four separate
+-- conditions on the same index, so four GIN scan keys, which GIN intersects by skipping each
+-- through the others. ANDed into one tsquery they were one key, which GIN walks through the
+-- union of its markers' postings: five times slower for a common word on one site (62 ms
+-- against 12 ms over all windows on the bench corpus). A filter that does not apply repeats the
+-- words instead: GIN shares the entries of identical keys, so the repeat costs one more check
+-- of each match, and the statement stays one static, cached plan.
 
 -- The best `wanted` articles of a search after the cursor (after_score, after_id), by score then
 -- id, with what the caller needs for the total: the matches in the windows read, how many
 -- windows that was, and when the walk stopped early with fewer than count_cap matches, the
 -- matches older than the last window read (counted up to count_cap + 1).
 --
--- window_terms[i]: what a document of window i must match (the words, the pairs of phrases,
--- the window's markers, the language's marker); window_starts[i] and window_ends[i]: its exact
--- bounds (NULL: open); window_bounds[i]: the best score an article older than window i can
--- have; older_terms[i]: what an article older than window i must match to count.
+-- words: what a document must match (the pairs of phrases included); ranked: what it is ranked
+-- and highlighted on (the words, without pairs); window_markers[i]: the time markers of window i
+-- (NULL: not narrowed by time), window_starts[i] and window_ends[i]: its exact bounds (NULL:
+-- open), window_bounds[i]: the best score an article older than it can have; older_markers[i]:
+-- the time markers of everything older than window i that the search may find.
 CREATE FUNCTION pressroom.search_windows(
-    ranked tsquery,
-    window_terms tsquery[], window_starts timestamptz[], window_ends timestamptz[],
-    window_bounds double precision[], older_terms tsquery[],
-    site text, lang text, published_after timestamptz,
+    words tsquery, ranked tsquery,
+    window_markers tsquery[], window_starts timestamptz[], window_ends timestamptz[],
+    window_bounds double precision[], older_markers tsquery[],
+    site text, lang text, language_marker tsquery, published_after timestamptz,
     as_of timestamptz, half_life_s double precision,
     after_score double precision, after_id bigint,
     wanted integer, count_cap integer,
@@ -45,8 +54,9 @@ DECLARE
     -- Articles that old are ordered by relevance, then id.
     max_half_lives constant double precision := 1000;
     chosen_site integer;
-    site_marker tsquery;
-    wanted_terms tsquery;
+    site_key tsquery := words;
+    language_key tsquery := coalesce(language_marker, words);
+    time_key tsquery;
     found_ids bigint[];
     found_scores double precision[];
     found_matches bigint;
@@ -58,14 +68,13 @@ BEGIN
     IF site IS NOT NULL THEN
         SELECT s.id INTO chosen_site FROM pressroom.sites s WHERE s.domain = site;
         IF chosen_site IS NULL THEN
-            windows_read := cardinality(window_terms);
+            windows_read := cardinality(window_markers);
             RETURN;
         END IF;
-        site_marker := ('§s' || chosen_site)::tsquery;
+        site_key := ('§s' || chosen_site)::tsquery;
     END IF;
-    FOR i IN 1 .. cardinality(window_terms) LOOP
-        wanted_terms := CASE WHEN site_marker IS NULL THEN window_terms[i]
-                             ELSE window_terms[i] && site_marker END;
+    FOR i IN 1 .. cardinality(window_markers) LOOP
+        time_key := coalesce(window_markers[i], words);
         -- score = relevance × freshness (search/ranking.py); the keyset applies after the
         -- count, so every page of a search counts the same matches.
         SELECT coalesce(array_agg(w.id), '{}'), coalesce(array_agg(w.score), '{}'),
@@ -78,7 +87,10 @@ BEGIN
                                                  / half_life_s, max_half_lives)) AS score,
                                count(*) OVER () AS matches
                           FROM pressroom.search_documents d
-                         WHERE d.terms @@ wanted_terms
+                         WHERE d.terms @@ words
+                           AND d.terms @@ time_key
+                           AND d.terms @@ site_key
+                           AND d.terms @@ language_key
                            AND (chosen_site IS NULL OR d.site_id = chosen_site)
                            AND (lang IS NULL OR d.language = lang)
                            AND (window_starts[i] IS NULL OR d.published_at >= window_starts[i])
@@ -97,13 +109,15 @@ BEGIN
         windows_read := i;
         EXIT WHEN cardinality(ids) >= wanted AND scores[wanted] >= window_bounds[i];
     END LOOP;
-    IF windows_read < cardinality(window_terms) AND matches < count_cap THEN
-        wanted_terms := CASE WHEN site_marker IS NULL THEN older_terms[windows_read]
-                             ELSE older_terms[windows_read] && site_marker END;
+    IF windows_read < cardinality(window_markers) AND matches < count_cap THEN
+        time_key := coalesce(older_markers[windows_read], words);
         SELECT count(*) INTO older
           FROM (SELECT 1
                   FROM pressroom.search_documents d
-                 WHERE d.terms @@ wanted_terms
+                 WHERE d.terms @@ words
+                   AND d.terms @@ time_key
+                   AND d.terms @@ site_key
+                   AND d.terms @@ language_key
                    AND (chosen_site IS NULL OR d.site_id = chosen_site)
                    AND (lang IS NULL OR d.language = lang)
                    AND (published_after IS NULL OR d.published_at >= published_after)
@@ -113,12 +127,13 @@ BEGIN
 END
 $$;
 
--- The newest `wanted` titles matching a suggestion, read window by window (window_terms[i] as
--- in search_windows(), matched against pressroom.title_vector(), the titles' index), stopping
--- at the first window that completes them.
+-- The newest `wanted` titles matching a suggestion, read window by window (the arguments as in
+-- search_windows(), matched against pressroom.title_vector(), the titles' index), stopping at
+-- the first window that completes them.
 CREATE FUNCTION pressroom.suggest_windows(
-    window_terms tsquery[], window_starts timestamptz[], window_ends timestamptz[],
-    site text, lang text, wanted integer)
+    words tsquery,
+    window_markers tsquery[], window_starts timestamptz[], window_ends timestamptz[],
+    site text, lang text, language_marker tsquery, wanted integer)
     RETURNS TABLE (id bigint, title text, domain text, published_at timestamptz)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode = force_generic_plan
@@ -126,8 +141,9 @@ CREATE FUNCTION pressroom.suggest_windows(
     AS $$
 DECLARE
     chosen_site integer;
-    site_marker tsquery;
-    wanted_terms tsquery;
+    site_key tsquery := words;
+    language_key tsquery := coalesce(language_marker, words);
+    time_key tsquery;
     missing integer := wanted;
     found integer;
 BEGIN
@@ -136,17 +152,19 @@ BEGIN
         IF chosen_site IS NULL THEN
             RETURN;
         END IF;
-        site_marker := ('§s' || chosen_site)::tsquery;
+        site_key := ('§s' || chosen_site)::tsquery;
     END IF;
-    FOR i IN 1 .. cardinality(window_terms) LOOP
+    FOR i IN 1 .. cardinality(window_markers) LOOP
         EXIT WHEN missing <= 0;
-        wanted_terms := CASE WHEN site_marker IS NULL THEN window_terms[i]
-                             ELSE window_terms[i] && site_marker END;
+        time_key := coalesce(window_markers[i], words);
         RETURN QUERY
             SELECT d.article_id, d.title, s.domain::text, d.published_at
               FROM pressroom.search_documents d
               JOIN pressroom.sites s ON s.id = d.site_id
-             WHERE pressroom.title_vector(d.language, d.title, d.site_id, d.published_at) @@ wanted_terms
+             WHERE pressroom.title_vector(d.language, d.title, d.site_id, d.published_at) @@ words
+               AND pressroom.title_vector(d.language, d.title, d.site_id, d.published_at) @@ time_key
+               AND pressroom.title_vector(d.language, d.title, d.site_id, d.published_at) @@ site_key
+               AND pressroom.title_vector(d.language, d.title, d.site_id, d.published_at) @@ language_key
                AND (chosen_site IS NULL OR d.site_id = chosen_site)
                AND (lang IS NULL OR d.language = lang)
                AND (window_starts[i] IS NULL OR d.published_at >= window_starts[i])
