@@ -18,6 +18,7 @@ from pressroom.sample import (
     DEFAULT_START,
     SampleArticle,
     generate_articles,
+    generate_articles_by_time,
     sample_sites,
     write_jsonl,
 )
@@ -80,6 +81,16 @@ def test_output_does_not_depend_on_hash_randomisation() -> None:
 def test_a_corpus_is_a_prefix_of_every_larger_one(corpus: list[SampleArticle]) -> None:
     assert list(generate_articles(10)) == corpus[:10]
     assert jsonl(list(generate_articles(1_000))) == jsonl(corpus[:1_000])
+
+
+def test_by_time_is_the_same_corpus_oldest_first(corpus: list[SampleArticle]) -> None:
+    by_time = list(generate_articles_by_time(3_000))
+    times = [article.published_at for article in by_time]
+    assert times == sorted(times)
+    # The same articles, each identical to its counterpart of the index order.
+    assert sorted(jsonl([a]) for a in by_time) == sorted(jsonl([a]) for a in corpus[:3_000])
+    with pytest.raises(ValueError, match="count"):
+        generate_articles_by_time(-1)
 
 
 def test_seed_and_site_count_change_the_corpus() -> None:

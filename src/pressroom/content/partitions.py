@@ -49,6 +49,24 @@ async def ensure_months(conn: asyncpg.Connection, months: Iterable[date], known:
     return created
 
 
+MONTHS_AHEAD = 12
+
+
+def months_ahead(month: date, now: datetime) -> set[date]:
+    """The MONTHS_AHEAD months after `month`, none later than the month after now's: a loader
+    creating a month's partitions creates these too, in the same pause of its batches, since
+    a load in publication order will soon need them. Empty partitions of past months cost
+    nothing; future ones are left to ensure_recent_months()."""
+    last = month_of(now + timedelta(days=31))
+    ahead: set[date] = set()
+    for _ in range(MONTHS_AHEAD):
+        month = (month + timedelta(days=32)).replace(day=1)
+        if month > last:
+            break
+        ahead.add(month)
+    return ahead
+
+
 async def ensure_recent_months(conn: asyncpg.Connection, now: datetime | None = None) -> int:
     """Last month to three months ahead: everyday writes never wait on partition creation."""
     now = now or datetime.now(UTC)

@@ -5,6 +5,7 @@ from pressroom.sample.corpus import (
     DEFAULT_START,
     SampleArticle,
     generate_articles,
+    generate_articles_by_time,
     sample_sites,
     write_jsonl,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "SampleArticle",
     "SampleSite",
     "generate_articles",
+    "generate_articles_by_time",
     "sample_sites",
     "write_jsonl",
 ]
