@@ -142,17 +142,35 @@ def _search(**params: str) -> str:
     return "/search?" + urlencode(params)
 
 
+def _persian(word: str) -> bool:
+    return any("\u0600" <= char <= "\u06ff" for char in word)
+
+
 def scenarios(inputs: Inputs) -> list[Scenario]:
+    """Two common words are two of one language, as people search: most pairs of a Persian
+    and an English word never meet in one article, which makes GIN prove, window by window,
+    that nothing holds both (docs/search.md, "Benchmark"). Such pairs are measured too, apart,
+    without a target."""
     rng = random.Random(5)  # noqa: S311 - picking benchmark inputs, not secrets
-    pairs = [" ".join(rng.sample(inputs.common, 2)) for _ in range(50)]
+    persian = [word for word in inputs.common if _persian(word)]
+    english = [word for word in inputs.common if not _persian(word)]
+    languages = [words for words in (persian, english) if len(words) >= 2]
+    pairs = [" ".join(rng.sample(rng.choice(languages), 2)) for _ in range(50)]
+    apart = (
+        [f"{rng.choice(persian)} {rng.choice(english)}" for _ in range(50)]
+        if persian and english
+        else []
+    )
     vc = inputs.very_common
     return [
         Scenario("article", "GET /articles/{id}, random ids (the baseline)",
                  [f"/articles/{i}" for i in inputs.ids], None, []),
         Scenario("rare", "a rare word or number (one of the 50 rarest in the sample)",
                  [_search(q=w) for w in inputs.rare], 3.0, [{"q": w} for w in inputs.rare[:2]]),
-        Scenario("two_common", "two common words (each in 2-10% of articles)",
+        Scenario("two_common", "two common words of one language (each in 2-10% of articles)",
                  [_search(q=p) for p in pairs], 3.0, [{"q": p} for p in pairs[:2]]),
+        *([Scenario("apart", "a common Persian and a common English word (they seldom meet)",
+                    [_search(q=p) for p in apart], None, [])] if apart else []),
         Scenario("phrase", "a two-word phrase from a title",
                  [_search(q=f'"{p}"') for p in inputs.phrases], 3.0,
                  [{"q": p, "phrase": "true"} for p in inputs.phrases[:3]]),
@@ -272,7 +290,8 @@ def render_search_report(
     for scenario in plan:
         r = ours[scenario.name]
         ratio = r.p95_us / base
-        target = f"≤ {scenario.target:g}×" if scenario.target else "baseline"
+        target = f"≤ {scenario.target:g}×" if scenario.target else ""
+        target = "baseline" if scenario.name == "article" else target
         met = "" if scenario.target is None else ("yes" if ratio <= scenario.target else "**no**")
         errors = f" ({r.non_2xx} non-2xx)" if r.non_2xx else ""
         lines.append(
