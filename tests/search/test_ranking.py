@@ -22,12 +22,8 @@ def test_windows_cover_all_time_once_newest_first_on_midnights() -> None:
         assert older.end == newer.start
     assert all(w.start is None or w.start.time().hour == 0 for w in found)
     spans = [w.end - w.start for w in found[1:-1] if w.start and w.end]
-    assert spans == [
-        timedelta(days=21),
-        timedelta(days=84),
-        timedelta(days=336),
-        timedelta(days=1344),
-    ]
+    assert spans == [timedelta(days=7 * 2**n) for n in range(8)]  # 7, 14, ... 896 days
+    assert found[-1].end == datetime(2026, 11, 22, tzinfo=UTC) - timedelta(days=1792)
 
 
 def test_windows_stop_at_the_searchs_own_bounds() -> None:

@@ -17,10 +17,14 @@ relevant articles, and a multiplicative decay keeps relevance deciding among art
 same days while an old article must be much more relevant to beat a new one.
 
 Because relevance ≤ 1, no article older than t can score more than freshness(t). A search
-therefore reads time windows newest first, each four times longer than the last, and stops as
-soon as its k-th best score is at least the bound of everything older. A very common word fills
-its k results in the first window or two and stops there, instead of ranking every article
-that contains it; a rare word reads all windows, but then there are few articles to rank.
+therefore reads time windows newest first and stops as soon as its k-th best score is at least
+the bound of everything older. A very common word fills its k results in the first weeks and
+stops there, instead of ranking every article that contains it; a rare word reads all windows,
+but then there are few articles to rank. Each window reaches twice as far back as the last;
+pressroom.search_windows() (migration 0014) reads the first alone, then two at a time until its
+page is full (7, 28, 112... days back, as the windows of migration 0013), then one at a time:
+a common word that ends a window just short of the bound reads the next few weeks, not the
+next few months.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ from datetime import UTC, datetime, time, timedelta
 MATCH_VECTOR = "d.terms"
 
 FIRST_WINDOW = timedelta(days=7)
-WINDOW_GROWTH = 4
-LAST_BOUNDED_WINDOW = timedelta(days=7 * 4**4)  # 1,792 days; then everything older
+WINDOW_GROWTH = 2
+LAST_BOUNDED_WINDOW = timedelta(days=7 * 2**8)  # 1,792 days; then everything older
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +63,9 @@ def windows(as_of: datetime, start: datetime | None, end: datetime | None) -> It
     """Newest first, enough to cover a search limited to [start, end) (None: unbounded).
 
     Boundaries fall on UTC midnights, counted back from the end of as_of's day: the first
-    window holds the last 7 days (and is open towards the future, for articles dated ahead),
-    then 28, 112, 448 and 1,792 days, then everything older. Whole days are what the day,
+    window holds the last 7 days (and is open towards the future, for articles dated ahead);
+    each boundary is twice as far back as the last (14, 28, ... 1,792 days), then everything
+    older. Whole days are what the day,
     month and year markers of documents can select (search/markers.py).
     """
     day_end = datetime.combine(as_of.astimezone(UTC).date(), time(), UTC) + timedelta(days=1)

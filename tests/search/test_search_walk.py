@@ -1,0 +1,122 @@
+"""The windowed walk of pressroom.search_windows() returns exactly what ranking every match would.
+
+The walk reads windows newest first, some two at a time, and stops at a bound (search/ranking.py,
+migrations 0013 and 0014); none of that may change a result. Here every page of a search is
+compared with all matches ranked by the same score, over the sample corpus, for words of every
+frequency and half-lives that stop the walk early, late, or never.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from pressroom.db.targets import DatabaseTargets
+from pressroom.search.engine import SearchFilter, search_arguments, search_articles
+from pressroom.search.syntax import parse_query
+from pressroom.search.tsquery import compile_query
+
+# Every match ranked, by the score the walk computes (search/ranking.py).
+EVERY_MATCH = """
+SELECT d.article_id
+  FROM pressroom.search_documents d
+ WHERE d.terms @@ $1::tsquery
+ ORDER BY greatest(least(ts_rank_cd(d.head, $2::tsquery), 1), 0.1)
+          * power(2, -least(greatest(extract(epoch FROM $3::timestamptz - d.published_at), 0)
+                            / $4::float8, 1000)) DESC,
+          d.article_id DESC
+ LIMIT $5
+"""
+
+# Words by how many documents hold them: the most common, one in about a tenth, one in a few.
+WORDS = """
+SELECT word, ndoc FROM ts_stat('SELECT terms FROM pressroom.search_documents')
+ WHERE word NOT LIKE '§%' AND word NOT LIKE '% %' AND word !~ '[0-9]'
+ ORDER BY ndoc DESC, word
+"""
+
+
+@pytest.fixture(scope="module")
+async def words(corpus: DatabaseTargets) -> list[str]:
+    conn = await asyncpg.connect(corpus.reader)
+    try:
+        rows = await conn.fetch(WORDS)
+        total = await conn.fetchval("SELECT count(*) FROM pressroom.search_documents")
+    finally:
+        await conn.close()
+    tenth = min(rows, key=lambda row: abs(row["ndoc"] - total // 10))
+    few = next(row for row in reversed(rows) if row["ndoc"] >= 3)
+    return [rows[0]["word"], tenth["word"], few["word"]]
+
+
+@pytest.mark.parametrize("half_life_days", [1, 7, 90])
+@pytest.mark.parametrize("limit", [3, 10])
+async def test_pages_are_every_match_ranked(
+    corpus: DatabaseTargets, words: list[str], half_life_days: int, limit: int
+) -> None:
+    half_life = timedelta(days=half_life_days)
+    conn = await asyncpg.connect(corpus.reader)
+    try:
+        newest = await conn.fetchval("SELECT max(published_at) FROM pressroom.search_documents")
+        now = (newest + timedelta(days=2)).astimezone(UTC)
+        for word in words:
+            compiled = await compile_query(conn, parse_query(word), None)
+            expected = [
+                row["article_id"]
+                for row in await conn.fetch(
+                    EVERY_MATCH,
+                    compiled.matching,
+                    compiled.tsquery,
+                    now,
+                    half_life.total_seconds(),
+                    4 * limit,
+                )
+            ]
+            found: list[int] = []
+            cursor = None
+            for _ in range(4):
+                page = await search_articles(
+                    conn,
+                    word,
+                    SearchFilter(),
+                    cursor=cursor,
+                    limit=limit,
+                    half_life=half_life,
+                    now=now,
+                )
+                found += [int(item["id"]) for item in page.items]
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            assert found == expected, word
+    finally:
+        await conn.close()
+
+
+async def test_a_full_page_short_of_its_bound_reads_one_window_more(
+    corpus: DatabaseTargets,
+) -> None:
+    """With a long half-life, the first weeks fill a page of a very common word without
+    reaching the bound, and the walk goes on one window at a time (migration 0014)."""
+    conn = await asyncpg.connect(corpus.reader)
+    try:
+        newest = await conn.fetchval("SELECT max(published_at) FROM pressroom.search_documents")
+        now = datetime.combine(newest.astimezone(UTC).date(), datetime.min.time(), UTC)
+        word = await conn.fetchval(WORDS)
+        compiled = await compile_query(conn, parse_query(word), None)
+        planned, arguments = search_arguments(
+            SearchFilter(), compiled, now, timedelta(days=365), None, 3
+        )
+        windows_read = await conn.fetchval(
+            "SELECT windows_read FROM pressroom.search_windows("
+            "$1::tsquery, $2::tsquery, $3::tsquery[], $4::timestamptz[], $5::timestamptz[],"
+            " $6::float8[], $7::tsquery[], $8, $9, $10::tsquery, $11, $12, $13, $14, $15, $16, $17)",
+            *arguments[:17],
+        )
+    finally:
+        await conn.close()
+    # Two at a time ends on an odd window (1, then 2-3, 4-5...): an even one was read alone.
+    assert windows_read % 2 == 0
+    assert windows_read < len(planned.windows)
