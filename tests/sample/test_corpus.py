@@ -18,7 +18,6 @@ from pressroom.sample import (
     DEFAULT_START,
     SampleArticle,
     generate_articles,
-    generate_articles_by_time,
     sample_sites,
     write_jsonl,
 )
@@ -84,13 +83,13 @@ def test_a_corpus_is_a_prefix_of_every_larger_one(corpus: list[SampleArticle]) -
 
 
 def test_by_time_is_the_same_corpus_oldest_first(corpus: list[SampleArticle]) -> None:
-    by_time = list(generate_articles_by_time(3_000))
+    by_time = list(generate_articles(3_000, by_time=True))
     times = [article.published_at for article in by_time]
     assert times == sorted(times)
     # The same articles, each identical to its counterpart of the index order.
     assert sorted(jsonl([a]) for a in by_time) == sorted(jsonl([a]) for a in corpus[:3_000])
     with pytest.raises(ValueError, match="count"):
-        generate_articles_by_time(-1)
+        generate_articles(-1, by_time=True)
 
 
 def test_seed_and_site_count_change_the_corpus() -> None:

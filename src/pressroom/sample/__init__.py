@@ -5,7 +5,6 @@ from pressroom.sample.corpus import (
     DEFAULT_START,
     SampleArticle,
     generate_articles,
-    generate_articles_by_time,
     sample_sites,
     write_jsonl,
 )
@@ -17,7 +16,6 @@ __all__ = [
     "SampleArticle",
     "SampleSite",
     "generate_articles",
-    "generate_articles_by_time",
     "sample_sites",
     "write_jsonl",
 ]

@@ -11,7 +11,7 @@ from pressroom.ingest.concurrency import DEFAULT_WORKERS
 from pressroom.ingest.load import load_articles
 from pressroom.ingest.merge import upsert_sites
 from pressroom.ingest.settle import settle_as_owner
-from pressroom.sample import generate_articles_by_time, sample_sites
+from pressroom.sample import generate_articles, sample_sites
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -54,8 +54,8 @@ async def load_sample_corpus(
             if progress is not None:
                 progress(done, shape.articles)
 
-        # In publication order, as a live system receives news (generate_articles_by_time()).
-        articles = generate_articles_by_time(shape.articles, shape.sites, shape.seed)
+        # In publication order, as a live system receives news (generate_articles()).
+        articles = generate_articles(shape.articles, shape.sites, shape.seed, by_time=True)
         inserted = (await load_articles(conns, articles, on_progress=advance)).inserted
     finally:
         for each in conns:
