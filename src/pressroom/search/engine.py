@@ -115,10 +115,12 @@ SUMMARY_HEADLINE = (
 @dataclass(frozen=True, slots=True)
 class WindowMarkers:
     """The windows of a search as pressroom.search_windows() and suggest_windows() take them
-    (migration 0013): each window's time markers (markers.py; None where time does not narrow
-    it), its exact bounds, and the time markers of what is older than it."""
+    (migrations 0013 and 0014): each window's time markers (markers.py; None where time does
+    not narrow it), those of each window and the next together, its exact bounds, and the time
+    markers of what is older than it."""
 
     markers: tuple[str | None, ...]
+    pairs: tuple[str | None, ...]  # window i and i + 1 together (None for the last)
     starts: tuple[datetime | None, ...]
     ends: tuple[datetime | None, ...]
     older: tuple[str | None, ...]
@@ -145,6 +147,10 @@ def _window_markers(
         ends.append(min(filter(None, [window.end, published_before]), default=None))
     return WindowMarkers(
         markers=tuple(time_markers(start, end) for start, end in zip(starts, ends, strict=True)),
+        pairs=(
+            *(time_markers(start, end) for start, end in zip(starts[1:], ends[:-1], strict=True)),
+            None,
+        ),
         starts=tuple(starts),
         ends=tuple(ends),
         older=tuple(time_markers(published_after, start) for start in starts),
@@ -178,9 +184,10 @@ SELECT p.matches, p.windows_read, p.older,
            ts_headline(pressroom.search_config(d.language),
                        pressroom.normalize_text(translate(d.summary, $18, '')),
                        $2::tsquery, $20) END AS summary_marked
-  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::tsquery[], $4::timestamptz[],
-                                $5::timestamptz[], $6::float8[], $7::tsquery[], $8, $9,
-                                $10::tsquery, $11, $12, $13, $14, $15, $16, $17) AS p
+  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::tsquery[], $21::tsquery[],
+                                $4::timestamptz[], $5::timestamptz[], $6::float8[],
+                                $7::tsquery[], $8, $9, $10::tsquery, $11, $12, $13, $14, $15,
+                                $16, $17) AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
   LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
   LEFT JOIN pressroom.sites t ON t.id = d.site_id
@@ -220,6 +227,7 @@ def search_arguments(
         MARK_START + MARK_END,
         TITLE_HEADLINE,
         SUMMARY_HEADLINE,
+        planned.pairs,
     ]
     return planned, arguments
 

@@ -32,8 +32,8 @@ class Suggestions:
 # and stops at the first that completes the suggestions: one statement.
 SUGGEST = """
 SELECT s.id, s.title, s.domain, s.published_at
-  FROM pressroom.suggest_windows($1::tsquery, $2::tsquery[], $3::timestamptz[], $4::timestamptz[],
-                                 $5, $6, $7::tsquery, $8)
+  FROM pressroom.suggest_windows($1::tsquery, $2::tsquery[], $9::tsquery[], $3::timestamptz[],
+                                 $4::timestamptz[], $5, $6, $7::tsquery, $8)
            WITH ORDINALITY AS s(id, title, domain, published_at, n)
  ORDER BY s.n
 """
@@ -51,6 +51,7 @@ def suggest_arguments(where: SearchFilter, tsquery: str, limit: int, now: dateti
         where.language,
         filter_language(where),
         limit,
+        planned.pairs,
     ]
 
 

@@ -17,6 +17,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Migration 0013's own files restore its functions, word for word.
-    run_sql_file("0013_search_in_one_statement.down.sql")
+    run_sql_file("0014_finer_windows.down.sql")
+    # Migration 0013's own file restores its functions, word for word.
     run_sql_file("0013_search_in_one_statement.up.sql")
