@@ -16,14 +16,8 @@
 -- again (84 against 55 for 84 days), and a rare word, which reads every pair, paid for each.
 --
 -- The functions are otherwise those of migration 0013, except that a window that finds nothing
--- costs no merge of the results.
-
-DROP FUNCTION pressroom.suggest_windows(tsquery, tsquery[], timestamptz[], timestamptz[], text,
-                                        text, tsquery, integer);
-DROP FUNCTION pressroom.search_windows(tsquery, tsquery, tsquery[], timestamptz[], timestamptz[],
-                                       double precision[], tsquery[], text, text, tsquery,
-                                       timestamptz, timestamptz, double precision,
-                                       double precision, bigint, integer, integer);
+-- costs no merge of the results. Migration 0013's own down file drops its functions first
+-- (versions/0014_finer_windows.py).
 
 -- pair_markers[i]: the time markers of windows i and i + 1 together, the fewest that cover
 -- both (search/markers.py), where the two are read in one statement.

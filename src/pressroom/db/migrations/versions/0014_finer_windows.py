@@ -13,6 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The functions take a new argument: migration 0013's own file drops them first.
+    run_sql_file("0013_search_in_one_statement.down.sql")
     run_sql_file("0014_finer_windows.up.sql")
 
 
