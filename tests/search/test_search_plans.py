@@ -1,7 +1,7 @@
 """The statements of a search and of a suggestion are answered by the GIN indexes of
 search_documents.
 
-They run inside pressroom.search_windows() and suggest_windows() (migration 0013), so their
+They run inside pressroom.search_windows() and suggest_windows() (migrations 0013, 0014), so their
 plans are read from auto_explain, which reports nested statements to the client. The test
 corpus is small enough that PostgreSQL rightly prefers reading the table whole, so sequential
 and plain index scans are switched off: what is checked is that the indexes apply to the

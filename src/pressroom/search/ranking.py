@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 # Every search matches a document's terms (pressroom.search_documents, migration 0011); the
-# score above is computed by pressroom.search_windows() (migration 0013) from its head.
+# score above is computed by pressroom.search_windows() (migration 0014) from its head.
 MATCH_VECTOR = "d.terms"
 
 FIRST_WINDOW = timedelta(days=7)
@@ -49,7 +49,7 @@ class Window:
 
 
 # Freshness stops halving after this many half-lives (19 years at 7 days), here and in
-# pressroom.search_windows() (migration 0013): PostgreSQL's power() raises an error where a
+# pressroom.search_windows() (migrations 0013, 0014): PostgreSQL's power() raises an error where a
 # double underflows, at 2^-1075, and published_at may lie two centuries back.
 MAX_HALF_LIVES = 1000.0
 

@@ -28,7 +28,7 @@ class Suggestions:
     corrected: str | None  # the corrected text the items were found for, if any
 
 
-# pressroom.suggest_windows() (migration 0013) reads the windows newest first in the database
+# pressroom.suggest_windows() (migrations 0013, 0014) reads the windows newest first in the database
 # and stops at the first that completes the suggestions: one statement.
 SUGGEST = """
 SELECT s.id, s.title, s.domain, s.published_at
