@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -94,6 +95,24 @@ async def test_publish_then_read_it_back(client: httpx.AsyncClient, tokens: dict
     again = await _publish(client, tokens["write"], 10)
     assert again.status_code == 409
     assert again.json()["article_id"] == article["id"]
+
+
+async def test_an_article_of_four_mebibytes_is_published_and_found(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    """The largest body the rules accept, of words all distinct: search terms come from its
+    beginning (migration 0015), so the write succeeds instead of overflowing a tsvector."""
+    words = [f"w{hashlib.md5(str(n).encode()).hexdigest()}" for n in range(120_000)]  # noqa: S324
+    body = " ".join(words)
+    assert 4_000_000 < len(body.encode()) <= 4 * 1024 * 1024
+    created = await _publish(client, tokens["write"], 20, body=body)
+    assert created.status_code == 201, created.text[:500]
+    article_id = created.json()["id"]
+    found = (await client.get("/search", params={"q": words[0]})).json()
+    assert [item["id"] for item in found["items"]] == [article_id]
+    beyond = (await client.get("/search", params={"q": words[-1]})).json()
+    assert beyond["items"] == []
+    assert (await client.get(f"/articles/{article_id}")).json()["body"] == body
 
 
 async def test_bad_articles_are_refused_naming_the_fields(

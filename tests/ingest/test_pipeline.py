@@ -175,6 +175,35 @@ async def test_every_kind_of_bad_record_is_set_aside_with_its_line(
     )
 
 
+async def test_a_record_the_database_refuses_is_set_aside_and_its_batch_merged(
+    conn: asyncpg.Connection, owner: asyncpg.Connection, tmp_path: Path
+) -> None:
+    """Validation cannot know every rule of the database: here a constraint a DBA added. The
+    refused record becomes a reject with the database's reason, in the summary, the dead-letter
+    file and the checkpoint's counts; every other record of its batch is merged."""
+    await owner.execute(
+        "ALTER TABLE pressroom.articles ADD CONSTRAINT no_embargoed_titles "
+        "CHECK (title NOT LIKE '%EMBARGOED%')"
+    )
+    try:
+        stories = [_story(n) for n in range(430, 440)]
+        stories[3]["title"] = "EMBARGOED until noon"
+        stories[7]["title"] = "Also EMBARGOED"
+        dead = tmp_path / "refused.jsonl"
+        summary = await _ingest(conn, _jsonl(*stories), "x.jsonl", dead, batch_size=10)
+    finally:
+        await owner.execute("ALTER TABLE pressroom.articles DROP CONSTRAINT no_embargoed_titles")
+    assert (summary.read, summary.inserted, summary.rejected) == (10, 8, 2)
+    assert [r["line"] for r in summary.rejects] == [4, 8]
+    assert "no_embargoed_titles" in summary.rejects[0]["reason"]
+    entries = [orjson.loads(line) for line in dead.read_bytes().splitlines()]
+    assert [(e["line"], e["position"]) for e in entries] == [(4, 4), (8, 8)]
+    assert orjson.loads(entries[0]["record"])["title"] == "EMBARGOED until noon"
+    for n in (430, 431, 432, 434, 435, 436, 438, 439):
+        stored = await _article(conn, f"https://wire.example/story/{n}")
+        assert stored["title"] == f"Wire story {n}"
+
+
 async def test_gzip_is_read_as_what_it_contains(conn: asyncpg.Connection) -> None:
     data = gzip.compress(_jsonl(*(_story(n) for n in range(100, 110))))
     stream = open_input(io.BytesIO(data))

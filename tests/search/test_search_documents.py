@@ -3,6 +3,7 @@ shortcut, and nobody else can write them."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -278,3 +279,44 @@ async def test_a_two_word_phrase_is_its_pair_and_a_longer_one_is_checked(
     assert "<" in three.matching  # two pairs need not be one phrase: positions are checked
     assert await found('"art and the state of the union"') == {"longer"}
     assert await found('"state of the art of the union"') == set()
+
+
+def _distinct_words(count: int, prefix: str = "w") -> str:
+    """`count` words no dictionary shortens and no two alike (hex digests)."""
+    return " ".join(prefix + hashlib.md5(str(n).encode()).hexdigest() for n in range(count))  # noqa: S324
+
+
+async def test_a_body_of_four_mebibytes_is_searched_by_its_beginning(
+    writer: asyncpg.Connection,
+) -> None:
+    """A valid body may hold 4 MiB; a tsvector, 1 MiB of lexemes. Terms come from the body's
+    first 60,000 characters (migration 0015), so the article is written and searchable, where
+    it used to fail with "string is too long for tsvector"."""
+    words = _distinct_words(120_000)
+    assert len(words.encode()) > 4_000_000
+    first, last = words.split(" ", 1)[0], words.rsplit(" ", 1)[-1]
+    article_id = await _one_article(writer, "huge", language="en", body=words, tags=())
+    terms = await _lexemes(writer, article_id, "terms")
+    assert terms[first] == "D"
+    assert last not in terms
+    whole = words[:60_000].split(" ")[:-1]  # the last one may be cut
+    body_terms = {word for word, weights in terms.items() if weights == "D"}
+    assert set(whole) <= body_terms
+    assert len(body_terms) <= len(whole) + 1
+
+
+async def test_the_longest_terms_fit_whatever_the_characters(owner: asyncpg.Connection) -> None:
+    """The bound of migration 0015 holds for four-byte characters too, in words of every length
+    up to the longest lexeme, with a title and summary of the same kind at their limits."""
+    ideographs = "".join(chr(0x20000 + (n * 7919) % 42000) for n in range(70_000))
+    for length in (1, 10, 100, 511):
+        body = " ".join(ideographs[i : i + length] for i in range(0, 70_000, length))
+        size = await owner.fetchval(
+            "SELECT octet_length(pressroom.search_terms("
+            "  pressroom.article_head_vector('fa', $2, $3),"
+            "  pressroom.article_body_vector('fa', $1))::text)",
+            body,
+            " ".join(ideographs[i : i + 9] for i in range(0, 900, 9)),
+            " ".join(ideographs[i : i + 2] for i in range(0, 6666, 2)),
+        )
+        assert 0 < size < 1_048_575, length

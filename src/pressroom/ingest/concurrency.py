@@ -26,14 +26,19 @@ async def merge_in_transaction(
     merger: Merger,
     staged: list[tuple[object, ...]],
     also: Callable[[BatchCounts], Awaitable[None]] | None = None,
+    *,
+    isolate: bool = False,
 ) -> BatchCounts:
     """Merge staging rows in a transaction of their own, with `also` (given the counts) in the
-    same transaction; retried when it raced another writer."""
+    same transaction; retried when it raced another writer. With `isolate`, records the
+    database refuses are left out and counted as refused (Merger.merge_isolating()) instead of
+    failing the batch."""
     await merger.prepare()
+    merge = merger.merge_isolating if isolate else merger.merge
     for attempt in range(RACE_RETRIES + 1):
         try:
             async with merger.conn.transaction():
-                counts = await merger.merge(staged) if staged else BatchCounts()
+                counts = await merge(staged) if staged else BatchCounts()
                 if also is not None:
                     await also(counts)
         except (asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError):

@@ -17,7 +17,7 @@ merge through here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -328,11 +328,33 @@ async def upsert_sites(conn: asyncpg.Connection, sites: Iterable[SiteInput]) -> 
     )
 
 
+# What the database refuses of one record's content (SQLSTATE classes 22 and 54, and the
+# constraints a record alone can break): that record is bad, not the batch. A unique violation
+# or a deadlock is a race with another writer instead, and retries the whole batch.
+RECORD_ERRORS = (
+    asyncpg.DataError,
+    asyncpg.ProgramLimitExceededError,
+    asyncpg.CheckViolationError,
+    asyncpg.NotNullViolationError,
+)
+
+
 @dataclass
 class BatchCounts:
     inserted: int = 0
     revised: int = 0
     unchanged: int = 0  # repeats, superseded lines, retracted articles, nothing to change
+    # Records the database refused (line of the staging row, its message), found by
+    # Merger.merge_isolating(); the rest of their batch is merged.
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+    def __add__(self, other: BatchCounts) -> BatchCounts:
+        return BatchCounts(
+            self.inserted + other.inserted,
+            self.revised + other.revised,
+            self.unchanged + other.unchanged,
+            self.refused + other.refused,
+        )
 
 
 class Merger:
@@ -376,6 +398,21 @@ class Merger:
         await conn.execute("TRUNCATE load_articles")
         return counts
 
+    async def merge_isolating(self, rows: list[tuple[object, ...]]) -> BatchCounts:
+        """merge(), except that a record the database refuses (RECORD_ERRORS) is left out and
+        named in `refused` while the others are merged. Each attempt runs in a savepoint; a
+        refused attempt is split in halves, so one bad record among n costs about 2·log2(n)
+        more attempts, and a batch without one costs a savepoint. Halves are merged in input
+        order, so the later record of a URL still wins."""
+        try:
+            async with self.conn.transaction():
+                return await self.merge(rows)
+        except RECORD_ERRORS as exc:
+            if len(rows) == 1:
+                return BatchCounts(refused=[(int(str(rows[0][LINE])), _refusal(exc))])
+        half = len(rows) // 2
+        return await self.merge_isolating(rows[:half]) + await self.merge_isolating(rows[half:])
+
     async def _without_repeats(self, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
         # The same URL twice in one batch: the later record is the newer crawl, whether or not
         # it repeats what is stored (so this comes before the repeat check).
@@ -395,3 +432,8 @@ class Merger:
             )
         }
         return [row for row in rows if row[LINE] not in repeats]
+
+
+def _refusal(exc: asyncpg.PostgresError) -> str:
+    detail = f" ({exc.detail})" if getattr(exc, "detail", None) else ""
+    return f"refused by the database: {exc.args[0] if exc.args else exc}{detail}"[:1000]

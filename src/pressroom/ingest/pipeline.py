@@ -31,7 +31,7 @@ from pressroom.content.partitions import month_of
 from pressroom.ingest.concurrency import MergerPool, merge_in_transaction
 from pressroom.ingest.merge import BatchCounts, Merger, staging_row
 from pressroom.ingest.readers import RawRecord
-from pressroom.ingest.records import IngestRow, Rejected, to_row
+from pressroom.ingest.records import IngestRow, Rejected, refused, to_row
 
 DEFAULT_BATCH = 5_000
 # Article text held in memory at once, whatever the file's size: the batches merging plus the
@@ -247,12 +247,17 @@ async def ingest(
             return
 
         async def merge(merger: Merger) -> None:
-            counts = await _merge(merger, batch, options.source)
+            counts, rejects = await _merge(merger, batch, options.source, dead_letters)
             if counts.inserted or counts.revised:
                 summary.months_written |= {month_of(row.published_at) for row in batch.rows}
             summary.inserted += counts.inserted
             summary.revised += counts.revised
             summary.unchanged += counts.unchanged
+            summary.rejected += len(rejects)
+            summary.rejects += [
+                {"line": r.line, "reason": r.reason}
+                for r in rejects[: max(0, REJECTS_KEPT - len(summary.rejects))]
+            ]
             if on_progress is not None:
                 on_progress(summary)
 
@@ -284,14 +289,23 @@ async def ingest(
     return summary
 
 
-async def _merge(merger: Merger, batch: _Batch, source: str | None) -> BatchCounts:
+async def _merge(
+    merger: Merger, batch: _Batch, source: str | None, dead_letters: DeadLetters | None
+) -> tuple[BatchCounts, list[Rejected]]:
+    """The batch merged in one transaction with its checkpoint; records the database refused
+    are left out, and returned, and written as dead letters before the batch commits."""
     staged = [staging_row(row, row.position) for row in batch.rows]
+    by_position = {row.position: row for row in batch.rows}
+    rejects: list[Rejected] = []
 
     async def remember(counts: BatchCounts) -> None:
+        rejects[:] = [refused(by_position[position], reason) for position, reason in counts.refused]
+        if dead_letters is not None and rejects:
+            dead_letters.write(rejects)
         if source is not None:
             totals = {
                 "read": len(batch),
-                "rejected": len(batch.rejects),
+                "rejected": len(batch.rejects) + len(rejects),
                 "inserted": counts.inserted,
                 "revised": counts.revised,
                 "unchanged": counts.unchanged,
@@ -300,4 +314,5 @@ async def _merge(merger: Merger, batch: _Batch, source: str | None) -> BatchCoun
                 SAVE_BATCH, source, batch.first, batch.last, orjson.dumps(totals).decode()
             )
 
-    return await merge_in_transaction(merger, staged, remember)
+    counts = await merge_in_transaction(merger, staged, remember, isolate=True)
+    return counts, rejects

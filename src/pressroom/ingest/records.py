@@ -142,6 +142,20 @@ def to_row(record: RawRecord) -> IngestRow | Rejected:
     )
 
 
+def refused(row: IngestRow, reason: str) -> Rejected:
+    """A valid row the database refused to store, as a reject of its input line."""
+    fields = {
+        "url": row.url,
+        "site": row.site,
+        "title": row.title,
+        "published_at": row.published_at.isoformat(),
+        "language": row.language,
+        "summary": row.summary[:200],
+        "body": row.body[:200],
+    }
+    return Rejected(row.line, reason, _excerpt(fields), row.position)
+
+
 def _excerpt(fields: dict[str, Any]) -> str:
     try:
         return orjson.dumps(fields, default=str).decode()[:2000]
