@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 
+import asyncpg
 import pytest
 
 from pressroom.config import Settings
 from pressroom.db import migrate
 from pressroom.db.connect import connect_sync
+from pressroom.db.roles import DATABASE_NAME
 from pressroom.db.targets import DatabaseTargets
+from pressroom.ingest.load import load_articles
+from pressroom.ingest.merge import upsert_sites
+from pressroom.sample import generate_articles, sample_sites
 from tests.support import clone_database, drop_database
 
 
@@ -52,3 +59,67 @@ def test_upgrade_downgrade_upgrade(empty_database: DatabaseTargets) -> None:
     assert _tables(url) == {"alembic_version"}
     assert migrate.upgrade(url, 10).after == migrate.head_revision()
     assert _tables(url) == tables
+
+
+@pytest.fixture(scope="module")
+def migrated_database(stack: Settings) -> Iterator[DatabaseTargets]:
+    targets = clone_database(stack, DATABASE_NAME, "t_migrations_separators")
+    try:
+        yield targets
+    finally:
+        drop_database(stack, "t_migrations_separators")
+
+
+def _lexemes(url: str, title: str) -> set[str]:
+    with connect_sync(url, 10) as conn:
+        rows = conn.execute(
+            "SELECT v.lexeme FROM pressroom.search_documents d, unnest(d.terms) AS v "
+            "WHERE d.title = %s AND v.lexeme NOT LIKE '§%%' AND v.lexeme NOT LIKE '%% %%'",
+            [title],
+        ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def test_documents_follow_the_separators_rule_both_ways(
+    migrated_database: DatabaseTargets,
+) -> None:
+    """Migration 0016 writes again the documents of articles holding a decimal separator, with
+    the new rule going up and the old one going down, and leaves the others alone."""
+    url = migrated_database.owner
+    titles = ("تورم ۳٫۲ درصد شد", "تورم سالانه اعلام شد")
+
+    async def load() -> None:
+        conn = await asyncpg.connect(migrated_database.writer)
+        try:
+            base = next(iter(generate_articles(1, 1, seed=3)))
+            await upsert_sites(conn, sample_sites(1, seed=3))
+            await load_articles(
+                conn,
+                [
+                    replace(
+                        base,
+                        url=f"https://{base.site}/n/{n}",
+                        title=title,
+                        summary="",
+                        body="",
+                        tags=(),
+                    )
+                    for n, title in enumerate(titles)
+                ],
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(load())
+    assert {"3.2", "تورم"} <= _lexemes(url, titles[0])
+    untouched = "SELECT xmin::text FROM pressroom.search_documents WHERE title = %s"
+    with connect_sync(url, 10) as conn:
+        before = conn.execute(untouched, [titles[1]]).fetchone()
+    migrate.downgrade(url, 10, "0015_bounded_body_terms")
+    words = _lexemes(url, titles[0])
+    assert {"3", "2"} <= words
+    assert "3.2" not in words
+    migrate.upgrade(url, 10)
+    assert "3.2" in _lexemes(url, titles[0])
+    with connect_sync(url, 10) as conn:
+        assert conn.execute(untouched, [titles[1]]).fetchone() == before

@@ -34,6 +34,11 @@ PAIRS: list[tuple[str, str, str, bool]] = [
     ("fa", "1402", "بودجه سال ۱۴۰۲ تصویب شد", True),
     ("fa", "۱۴۰۲", "بودجه سال 1402 تصویب شد", True),
     ("fa", "٢٠٢٤", "المپیک ۲۰۲۴ پاریس", True),
+    # Decimal and thousands separators: a number as typed on either keyboard (migration 0016).
+    ("fa", "3.2", "تورم ۳٫۲ درصد افزایش یافت", True),
+    ("fa", "۳٫۲", "inflation rose 3.2 percent", True),
+    ("fa", "3.2", "تورم ۳۲ درصد افزایش یافت", False),
+    ("fa", "1,250,000", "قیمت ۱٬۲۵۰٬۰۰۰ تومان", True),
     # Half-space policy: all three spellings find each other.
     ("fa", "کتاب‌ها", "کتابها را خواندم", True),
     ("fa", "کتابها", "کتاب‌ها را خواندم", True),

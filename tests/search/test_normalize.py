@@ -43,6 +43,14 @@ CASES = [
     ("news\u00a0today\u2003now", "news today now"),
     ("a\u200db\u200bc\u200ed", "abcd"),
     ("  padded\t\n", "padded"),
+    # The Arabic decimal and thousands separators between digits, as typed in English.
+    ("افزایش ۳٫۲ درصد", "افزایش 3.2 درصد"),
+    ("۱٬۲۵۰٬۰۰۰ تومان", "1,250,000 تومان"),
+    ("١٫٥", "1.5"),
+    ("1٫2٫3", "1.2.3"),
+    # Not between digits: left alone, so no two words become one token.
+    ("ایران٫تهران", "ایران٫تهران"),
+    ("٫۵ و ۳٫", "٫5 و 3٫"),
     # English is left alone.
     ("Running Tests", "Running Tests"),
 ]
@@ -80,7 +88,14 @@ INTERESTING = (
     + list("\u200c\u200d\u200b\u200e\u200f\u00a0\u2003\u3000\u00ad\ufeff \t\n")
     + list("abcXYZ019 .,-")
 )
-texts = st.text(alphabet=st.sampled_from(INTERESTING), max_size=40) | st.text(max_size=20)
+# Numbers: digits of the three kinds around the separators, so that digit, separator, digit
+# sequences (rare among the characters above) are generated often.
+NUMERALS = list("0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩\u066b\u066c.,ب ")
+texts = (
+    st.text(alphabet=st.sampled_from(INTERESTING), max_size=40)
+    | st.text(alphabet=st.sampled_from(NUMERALS), max_size=20)
+    | st.text(max_size=20)
+)
 
 
 async def _agree(conn: asyncpg.Connection, samples: list[str]) -> None:

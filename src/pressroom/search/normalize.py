@@ -1,6 +1,6 @@
 """One normalisation for documents and queries, in Python and, identically, in SQL.
 
-pressroom.normalize_text() (migrations 0002, 0004, 0009) applies the same rules in the same order with the
+pressroom.normalize_text() (migrations 0002, 0004, 0009, 0016) applies the same rules in the same order with the
 same tables, built from the constants below; tests/search/test_normalize.py checks that the two
 agree on large generated sets of strings. The rules, so that text typed on an Arabic keyboard,
 with or without half-spaces, with Persian or Arabic-Indic digits, finds the same articles:
@@ -9,7 +9,9 @@ with or without half-spaces, with Persian or Arabic-Indic digits, finds the same
 2. Arabic yeh and alef maksura to Persian yeh; Arabic kaf to Persian kaf; teh marbuta and the
    heh forms (with hamza, goal, ae) to heh; alef with hamza or wasla to alef (alef madda, a
    letter of its own in Persian, stays).
-3. Persian and Arabic-Indic digits to ASCII digits.
+3. Persian and Arabic-Indic digits to ASCII digits, and the Arabic decimal and thousands
+   separators between two digits to a full stop and a comma, so "۳٫۲" is the number "3.2" as
+   typed on any keyboard, and "۱٬۰۰۰" is "1,000".
 4. Tatweel, harakat, superscript alef and other combining Arabic marks removed; invisible
    format characters (zero-width joiner and space, direction marks, soft hyphen) removed.
 5. The zero-width non-joiner (half-space), non-breaking and all other Unicode spaces become a
@@ -52,6 +54,14 @@ ARABIC_LETTERS = "\\u0621-\\u063a\\u0641-\\u064a\\u066e-\\u06d3"
 PLURAL_SUFFIXES = ("هایی", "های", "ها")  # longest first: both engines try them in this order
 
 _TABLE = str.maketrans(LETTER_FROM + DIGIT_FROM, LETTER_TO + DIGIT_TO, REMOVED)
+# Rule 3, the separators: only between digits, since a separator typed between words (for a
+# comma, say) would otherwise join them into one token ("word.word" parses as a host name).
+# The lookahead lets one digit close a number and open the next ("1٫2٫3" is "1.2.3").
+DECIMAL_SEPARATOR, THOUSANDS_SEPARATOR = "\u066b", "\u066c"
+SEPARATED_DECIMAL = f"([0-9]){DECIMAL_SEPARATOR}(?=[0-9])"
+SEPARATED_THOUSANDS = f"([0-9]){THOUSANDS_SEPARATOR}(?=[0-9])"
+_SEPARATED_DECIMAL = re.compile(SEPARATED_DECIMAL)
+_SEPARATED_THOUSANDS = re.compile(SEPARATED_THOUSANDS)
 # A run of spaces becomes one plain space. Written so that a lone plain space, which needs no
 # change and is most of a text's spaces, is not a match: PostgreSQL builds its result match by
 # match, and `[spaces]+` cost 240 µs on a 3.7 kB body, this 30 µs. Both engines take the longer
@@ -64,6 +74,8 @@ _JOINED_PLURAL = re.compile(JOINED_PLURAL)
 
 def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    text = _SEPARATED_DECIMAL.sub(r"\1.", text)
+    text = _SEPARATED_THOUSANDS.sub(r"\1,", text)
     text = _SPACE_RUN.sub(" ", text)
     return _JOINED_PLURAL.sub(r"\1 \2", text).strip(" ")
 
@@ -97,7 +109,7 @@ MAPPED_GROUPS = (
 
 def sql_definition() -> str:
     """The CREATE OR REPLACE FUNCTION of pressroom.normalize_text(), built from the same tables
-    as normalize_text(); the latest migration defining the function (0009) holds this text, and
+    as normalize_text(); the latest migration defining the function (0016) holds this text, and
     a test keeps the two identical.
 
     Shaped for speed on long bodies, since every article body goes through it on every write.
@@ -128,6 +140,10 @@ BEGIN
     END IF;
     t := regexp_replace(t, '[{removed}]+', '', 'g');
 {groups}
+    IF t ~ '[{DECIMAL_SEPARATOR}{THOUSANDS_SEPARATOR}]' THEN
+        t := regexp_replace(t, '{SEPARATED_DECIMAL}', '\\1.', 'g');
+        t := regexp_replace(t, '{SEPARATED_THOUSANDS}', '\\1,', 'g');
+    END IF;
     t := regexp_replace(t, '{SPACE_RUN}', ' ', 'g');
     RETURN btrim(regexp_replace(t, '{JOINED_PLURAL}', '\\1 \\2', 'g'), ' ');
 END
