@@ -19,6 +19,7 @@ from pressroom.api.app import create_app
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.local.ports import free_port
+from pressroom.sample import generate_articles
 from tests.api.conftest import app_settings, open_client
 from tests.events.helpers import draft
 
@@ -113,6 +114,27 @@ async def test_an_article_of_four_mebibytes_is_published_and_found(
     beyond = (await client.get("/search", params={"q": words[-1]})).json()
     assert beyond["items"] == []
     assert (await client.get(f"/articles/{article_id}")).json()["body"] == body
+
+
+async def test_writes_keep_the_search_pending_list_short(
+    client: httpx.AsyncClient, tokens: dict[str, str], database: DatabaseTargets
+) -> None:
+    """Every search statement reads the search index's GIN pending list whole; the API's
+    writes keep it at 256 kB (db/pool.py), where PostgreSQL's 4 MB default let these thirty
+    articles of sample text pile up about three pages each."""
+    admin = await asyncpg.connect(database.admin or "")
+    try:
+        await admin.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        await admin.execute("SELECT gin_clean_pending_list('pressroom.search_documents_terms')")
+        pending = "SELECT pending_pages FROM pgstatginindex('pressroom.search_documents_terms')"
+        most = 0
+        for n, article in enumerate(generate_articles(30, 3, seed=17)):
+            created = await _publish(client, tokens["write"], 700 + n, body=article.body)
+            assert created.status_code == 201, created.text
+            most = max(most, await admin.fetchval(pending))
+        assert 0 < most <= 256 // 8
+    finally:
+        await admin.close()
 
 
 async def test_bad_articles_are_refused_naming_the_fields(

@@ -153,3 +153,25 @@ async def test_batches_on_two_connections_load_what_one_would(
         )
         == 400
     )
+
+
+async def test_a_batch_fills_the_pending_list_for_its_transaction_only(
+    writer: asyncpg.Connection, database: DatabaseTargets
+) -> None:
+    """A loading batch writes its search index entries to a pending list of PostgreSQL's
+    default size, merged in larger runs; the session's own, smaller setting is back after it."""
+    admin = await asyncpg.connect(database.admin or "")
+    try:
+        await admin.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        await admin.execute("SELECT gin_clean_pending_list('pressroom.search_documents_terms')")
+        await writer.execute("SET gin_pending_list_limit = '256kB'")
+        await upsert_sites(writer, sample_sites(SITES, seed=23))
+        loaded = await load_articles(writer, list(generate_articles(100, SITES, seed=23)))
+        assert loaded.inserted == 100
+        pages = await admin.fetchval(
+            "SELECT pending_pages FROM pgstatginindex('pressroom.search_documents_terms')"
+        )
+        assert pages > 256 // 8
+        assert await writer.fetchval("SHOW gin_pending_list_limit") == "256kB"
+    finally:
+        await admin.close()

@@ -328,6 +328,8 @@ async def upsert_sites(conn: asyncpg.Connection, sites: Iterable[SiteInput]) -> 
     )
 
 
+LOAD_PENDING_LIST_LIMIT = "4MB"
+
 # What the database refuses of one record's content (SQLSTATE classes 22 and 54, and the
 # constraints a record alone can break): that record is bad, not the batch. A unique violation
 # or a deadlock is a race with another writer instead, and retries the whole batch.
@@ -381,6 +383,11 @@ class Merger:
         rows = await self._without_repeats(rows)
         if not rows:
             return counts
+        # A batch writes hundreds of documents: their index entries go to the search indexes'
+        # pending lists at PostgreSQL's default size, merged in large sorted runs, instead of
+        # the short lists the API keeps for searches during live writes (db/pool.py). The
+        # loader cleans the lists when it settles (settle.py).
+        await conn.execute(f"SET LOCAL gin_pending_list_limit = '{LOAD_PENDING_LIST_LIMIT}'")
         await conn.copy_records_to_table("load_articles", records=rows, columns=STAGING_COLUMNS)
         await conn.execute(DROP_RETRACTED)
         await conn.execute(INSERT_MISSING_SITES)
