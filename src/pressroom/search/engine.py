@@ -115,15 +115,13 @@ SUMMARY_HEADLINE = (
 @dataclass(frozen=True, slots=True)
 class WindowMarkers:
     """The windows of a search as pressroom.search_windows() and suggest_windows() take them
-    (migrations 0013 and 0014): each window's time markers (markers.py; None where time does
-    not narrow it), those of each window and the next together, its exact bounds, and the time
-    markers of what is older than it."""
+    (migrations 0014 and 0017): each window's time markers (markers.py; None where time does
+    not narrow it), those of each window and the next together, and its exact bounds."""
 
     markers: tuple[str | None, ...]
     pairs: tuple[str | None, ...]  # window i and i + 1 together (None for the last)
     starts: tuple[datetime | None, ...]
     ends: tuple[datetime | None, ...]
-    older: tuple[str | None, ...]
     windows: tuple[Window, ...]
 
 
@@ -153,7 +151,6 @@ def _window_markers(
         ),
         starts=tuple(starts),
         ends=tuple(ends),
-        older=tuple(time_markers(published_after, start) for start in starts),
         windows=planned,
     )
 
@@ -168,26 +165,25 @@ def filter_language(where: SearchFilter) -> str | None:
 # only. The oldest publication time PostgreSQL's statistics know of (ANALYZE, by autovacuum or
 # the loader) is read only when the total has to be estimated, and costs no scan.
 SEARCH = """
-SELECT p.matches, p.windows_read, p.older,
-       CASE WHEN p.windows_read < cardinality($3::tsquery[]) AND coalesce(p.older, $17 + 1) > $17
+SELECT p.matches, p.windows_read,
+       CASE WHEN p.windows_read < cardinality($3::tsquery[])
             THEN (SELECT (histogram_bounds::text::timestamptz[])[1]
                     FROM pg_stats
                    WHERE schemaname = 'pressroom' AND tablename = 'search_documents'
                      AND attname = 'published_at')
        END AS oldest_known,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
-       CASE WHEN r.n < $16 THEN
+       CASE WHEN r.n < $14 THEN
            ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.title, $18, '')),
-                       $2::tsquery, $19) END AS title_marked,
-       CASE WHEN r.n < $16 THEN
+                       pressroom.normalize_text(translate(d.title, $15, '')),
+                       $2::tsquery, $16) END AS title_marked,
+       CASE WHEN r.n < $14 THEN
            ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.summary, $18, '')),
-                       $2::tsquery, $20) END AS summary_marked
-  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::tsquery[], $21::tsquery[],
+                       pressroom.normalize_text(translate(d.summary, $15, '')),
+                       $2::tsquery, $17) END AS summary_marked
+  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::tsquery[], $18::tsquery[],
                                 $4::timestamptz[], $5::timestamptz[], $6::float8[],
-                                $7::tsquery[], $8, $9, $10::tsquery, $11, $12, $13, $14, $15,
-                                $16, $17) AS p
+                                $7, $8, $9::tsquery, $10, $11, $12, $13, $14) AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
   LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
   LEFT JOIN pressroom.sites t ON t.id = d.site_id
@@ -213,17 +209,14 @@ def search_arguments(
         planned.starts,
         planned.ends,
         bounds,
-        planned.older,
         where.site,
         where.language,
         filter_language(where),
-        where.published_after,
         as_of,
         half_life.total_seconds(),
         after[0] if after else None,
         after[1] if after else None,
         wanted,
-        COUNT_CAP,
         MARK_START + MARK_END,
         TITLE_HEADLINE,
         SUMMARY_HEADLINE,
@@ -247,34 +240,26 @@ def _hit(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-# Matches older than the windows a search read are counted up to this many; beyond it the
-# total is an estimate.
-COUNT_CAP = 200
-
-
 def _total(
     found: asyncpg.Record, planned: WindowMarkers, where: SearchFilter, as_of: datetime
 ) -> Total:
-    """Exact when every window was read, or when few articles match beyond them (counted up to
-    COUNT_CAP). Otherwise an estimate: the matches per second of the windows read, over the
-    whole span searched (news volume is roughly steady, and a total is a hint, not an
-    account). A search that matched COUNT_CAP articles in the windows it read is not counted
-    further: counting the matches of a very common word is the work the windows avoid."""
-    matches, read, older = found["matches"], found["windows_read"], found["older"]
+    """Exact when every window was read. Otherwise an estimate: the matches per second of the
+    windows read, over the whole span searched (news volume is roughly steady, and a total is
+    a hint, not an account), never fewer than the matches seen. Counting the older matches
+    is the work the windows avoid: GIN builds the whole bitmap of a scan before any LIMIT, so
+    even a count capped at 200 walked the rarest word's postings over every older year (it
+    did, up to migration 0017)."""
+    matches, read = found["matches"], found["windows_read"]
     if read == len(planned.windows):
         return Total(matches, exact=True)
-    if older is not None and older <= COUNT_CAP:
-        return Total(matches + older, exact=True)
-    older = COUNT_CAP + 1 if older is None else older
     oldest = where.published_after or found["oldest_known"]
     newest = min(where.published_before or as_of, as_of)
     oldest_read = planned.windows[read - 1].start
     if oldest is None or oldest_read is None:
-        return Total(matches + older, exact=False)
+        return Total(matches, exact=False)
     read_s = max((newest - oldest_read).total_seconds(), 1.0)
     span_s = max((newest - oldest).total_seconds(), read_s)
-    extrapolated = round(matches * span_s / read_s)
-    return Total(max(extrapolated, matches + older), exact=False)
+    return Total(max(round(matches * span_s / read_s), matches), exact=False)
 
 
 async def search_articles(

@@ -21,7 +21,7 @@ therefore reads time windows newest first and stops as soon as its k-th best sco
 the bound of everything older. A very common word fills its k results in the first weeks and
 stops there, instead of ranking every article that contains it; a rare word reads all windows,
 but then there are few articles to rank. Each window reaches twice as far back as the last;
-pressroom.search_windows() (migration 0014) reads the first alone, then two at a time until its
+pressroom.search_windows() (migrations 0014 and 0017) reads the first alone, then two at a time until its
 page is full (7, 28, 112... days back, as the windows of migration 0013), then one at a time:
 a common word that ends a window just short of the bound reads the next few weeks, not the
 next few months.
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 # Every search matches a document's terms (pressroom.search_documents, migration 0011); the
-# score above is computed by pressroom.search_windows() (migration 0014) from its head.
+# score above is computed by pressroom.search_windows() (migration 0017) from its head.
 MATCH_VECTOR = "d.terms"
 
 FIRST_WINDOW = timedelta(days=7)
@@ -49,7 +49,7 @@ class Window:
 
 
 # Freshness stops halving after this many half-lives (19 years at 7 days), here and in
-# pressroom.search_windows() (migrations 0013, 0014): PostgreSQL's power() raises an error where a
+# pressroom.search_windows() (migrations 0013, 0014, 0017): PostgreSQL's power() raises an error where a
 # double underflows, at 2^-1075, and published_at may lie two centuries back.
 MAX_HALF_LIVES = 1000.0
 
