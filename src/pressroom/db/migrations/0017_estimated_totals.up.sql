@@ -6,6 +6,12 @@
 -- common words or a common word on one site paid for it on every first page. The total of such
 -- a search is now estimated from the windows read, as it already was past 200 matches.
 --
+-- Scoring a match costs less (docs/search.md, "Ranking"): ts_rank_cd() only where the head
+-- holds the search, since a head that does not has no cover and ranks 0 (so 0.1; most matches
+-- of a common word are in bodies only), and the age as a double (date_part) rather than a
+-- numeric (extract), which power() took as a double anyway. Measured on 20,000 heads: 1.4 µs a
+-- row for ts_rank_cd(), 0.75-1.1 µs with the test, about 0.4 µs less for the age.
+--
 -- Also fixed: a later page counted no match of a window whose matches all came before its
 -- cursor (the keyset filtered the rows that carried the window's count), so the exact total of
 -- a last page fell short: 14 of 23 in tests/api/test_search.py.
@@ -78,8 +84,10 @@ BEGIN
           FROM (SELECT m.id, m.score, m.matches,
                        after_id IS NULL OR (m.score, m.id) < (after_score, after_id) AS beyond
                   FROM (SELECT d.article_id AS id,
-                               greatest(least(ts_rank_cd(d.head, ranked), 1), 0.1)
-                               * power(2, -least(greatest(extract(epoch FROM as_of - d.published_at), 0)
+                               CASE WHEN d.head @@ ranked
+                                    THEN greatest(least(ts_rank_cd(d.head, ranked), 1), 0.1)
+                                    ELSE 0.1 END
+                               * power(2, -least(greatest(date_part('epoch', as_of - d.published_at), 0)
                                                  / half_life_s, max_half_lives)) AS score,
                                count(*) OVER () AS matches
                           FROM pressroom.search_documents d
