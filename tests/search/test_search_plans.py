@@ -68,11 +68,41 @@ async def test_search_statements_use_the_terms_index(
         plans = await _nested_plans(conn, SEARCH, args)
     finally:
         await conn.close()
-    # One window, and nothing counted beyond it (migration 0017).
-    assert len(plans) == 1, plans
+    probes = [plan for plan in plans if "max(d.published_at)" in plan]
+    windows = [plan for plan in plans if plan not in probes]
+    # The newest and oldest documents, from their index (migration 0018); then one window, and
+    # nothing counted beyond it (migration 0017).
+    assert len(probes) == 1, plans
+    assert "search_documents_published_at" in probes[0], probes
+    assert len(windows) == 1, plans
     for plan in plans:
         assert "Seq Scan" not in plan, plan
-        assert "Bitmap Index Scan on search_documents_terms" in plan, plan
+    assert "Bitmap Index Scan on search_documents_terms" in windows[0], windows
+
+
+async def test_a_rare_word_reads_what_is_older_in_one_statement(corpus: DatabaseTargets) -> None:
+    """A word in a single document: once five days of documents are read without enough
+    matches to expect more than a couple of hundred in what is older, the rest is one statement
+    without time markers (migration 0018), where the windows used to take six."""
+    assert corpus.admin is not None
+    conn = await asyncpg.connect(corpus.admin)
+    try:
+        newest = await conn.fetchval("SELECT max(published_at) FROM pressroom.search_documents")
+        word = await conn.fetchval(
+            "SELECT word FROM ts_stat('SELECT terms FROM pressroom.search_documents')"
+            " WHERE ndoc = 1 AND word NOT LIKE '§%' AND word NOT LIKE '% %' ORDER BY word LIMIT 1"
+        )
+        lexeme = "'" + word.replace("'", "''") + "'"
+        compiled = CompiledQuery(lexeme, (), lexeme)
+        planned, args = search_arguments(
+            SearchFilter(), compiled, newest, timedelta(days=7), None, 10
+        )
+        plans = await _nested_plans(conn, SEARCH, args)
+    finally:
+        await conn.close()
+    windows = [plan for plan in plans if "max(d.published_at)" not in plan]
+    # The first window (six days and more of documents), then everything older.
+    assert len(windows) == 2 < len(planned.windows), windows
 
 
 async def test_suggestions_use_the_titles_index(corpus: DatabaseTargets) -> None:
@@ -84,6 +114,8 @@ async def test_suggestions_use_the_titles_index(corpus: DatabaseTargets) -> None
         plans = await _nested_plans(conn, SUGGEST, args)
     finally:
         await conn.close()
-    assert len(plans) == 1, plans
-    assert "Seq Scan" not in plans[0], plans
-    assert "Bitmap Index Scan on search_documents_titles" in plans[0], plans
+    windows = [plan for plan in plans if "max(d.published_at)" not in plan]
+    assert len(windows) == 1, plans
+    for plan in plans:
+        assert "Seq Scan" not in plan, plan
+    assert "Bitmap Index Scan on search_documents_titles" in windows[0], plans
