@@ -129,7 +129,7 @@ async def test_writes_keep_the_search_pending_list_short(
         pending = "SELECT pending_pages FROM pgstatginindex('pressroom.search_documents_terms')"
         most = 0
         for n, article in enumerate(generate_articles(30, 3, seed=17)):
-            created = await _publish(client, tokens["write"], 700 + n, body=article.body)
+            created = await _publish(client, tokens["write"], 900 + n, body=article.body)
             assert created.status_code == 201, created.text
             most = max(most, await admin.fetchval(pending))
         assert 0 < most <= 256 // 8

@@ -70,7 +70,7 @@ async def test_search_statements_use_the_terms_index(
         await conn.close()
     probes = [plan for plan in plans if "max(d.published_at)" in plan]
     windows = [plan for plan in plans if plan not in probes]
-    # The newest and oldest documents, from their index (migration 0018); then one window, and
+    # The newest and oldest documents, from their index; then one window, and
     # nothing counted beyond it (migration 0017).
     assert len(probes) == 1, plans
     assert "search_documents_published_at" in probes[0], probes
@@ -83,7 +83,7 @@ async def test_search_statements_use_the_terms_index(
 async def test_a_rare_word_reads_what_is_older_in_one_statement(corpus: DatabaseTargets) -> None:
     """A word in a single document: once five days of documents are read without enough
     matches to expect more than a couple of hundred in what is older, the rest is one statement
-    without time markers (migration 0018), where the windows used to take six."""
+    without time markers (migration 0017), where the windows used to take six."""
     assert corpus.admin is not None
     conn = await asyncpg.connect(corpus.admin)
     try:

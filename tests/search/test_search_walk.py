@@ -1,7 +1,7 @@
 """The windowed walk of pressroom.search_windows() returns exactly what ranking every match would.
 
 The walk reads windows newest first, some two at a time, and stops at a bound (search/ranking.py,
-migrations 0014, 0017 and 0018); none of that may change a result. Here every page of a search is
+migrations 0014 and 0017); none of that may change a result. Here every page of a search is
 compared with all matches ranked by the same score, over the sample corpus, for words of every
 frequency and half-lives that stop the walk early, late, or never.
 """
@@ -14,7 +14,12 @@ import asyncpg
 import pytest
 
 from pressroom.db.targets import DatabaseTargets
-from pressroom.search.engine import SearchFilter, search_arguments, search_articles
+from pressroom.search.engine import (
+    NewestSeen,
+    SearchFilter,
+    search_arguments,
+    search_articles,
+)
 from pressroom.search.syntax import parse_query
 from pressroom.search.tsquery import compile_query
 
@@ -54,7 +59,7 @@ async def words(corpus: DatabaseTargets) -> list[str]:
 @pytest.mark.parametrize("half_life_days", [1, 7, 90])
 @pytest.mark.parametrize("limit", [3, 10])
 # Two days after the newest article, as in a live system; sixty, where the first windows hold
-# nothing and are skipped (migration 0018).
+# nothing and are skipped (migration 0017).
 @pytest.mark.parametrize("days_after", [2, 60])
 async def test_pages_are_every_match_ranked(
     corpus: DatabaseTargets, words: list[str], half_life_days: int, limit: int, days_after: int
@@ -79,6 +84,9 @@ async def test_pages_are_every_match_ranked(
             ]
             found: list[int] = []
             cursor = None
+            # Learnt from the first page: the later ones count their windows back from the
+            # newest article's day, not the clock's (NewestSeen).
+            seen = NewestSeen()
             for _ in range(4):
                 page = await search_articles(
                     conn,
@@ -88,7 +96,9 @@ async def test_pages_are_every_match_ranked(
                     limit=limit,
                     half_life=half_life,
                     now=now,
+                    newest=seen,
                 )
+                assert seen.at == newest
                 found += [int(item["id"]) for item in page.items]
                 cursor = page.next_cursor
                 if cursor is None:
@@ -124,3 +134,12 @@ async def test_a_full_page_short_of_its_bound_reads_one_window_more(
     # Two at a time ends on an odd window (1, then 2-3, 4-5...): an even one was read alone.
     assert windows_read % 2 == 0
     assert windows_read < len(planned.windows)
+
+
+def test_windows_count_back_from_the_newest_article_seen() -> None:
+    now = datetime(2026, 12, 6, 9, tzinfo=UTC)
+    assert NewestSeen().anchor(now) == now
+    older = datetime(2026, 10, 31, 23, tzinfo=UTC)
+    assert NewestSeen(older).anchor(now) == older
+    # An article dated ahead (an embargo) never moves windows past the clock.
+    assert NewestSeen(now + timedelta(days=3)).anchor(now) == now

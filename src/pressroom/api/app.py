@@ -21,6 +21,7 @@ from pressroom.events.feed import FeedSignal
 from pressroom.events.sequencer import Sequencer
 from pressroom.logs import configure_logging
 from pressroom.metrics import Metrics
+from pressroom.search.engine import NewestSeen
 from pressroom.tasks import cancel_and_wait
 
 DESCRIPTION = """
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, targets: DatabaseTargets | None
     app.state.write_database = write_database
     app.state.feed_signal = feed_signal
     app.state.metrics = metrics
+    # What the searches saw of the newest article: their windows count back from it.
+    app.state.newest_seen = NewestSeen()
     install_problem_handlers(app)
     app.include_router(articles.router)
     app.include_router(writes.router)

@@ -72,6 +72,7 @@ async def search(
             cursor=cursor,
             limit=limit,
             half_life=timedelta(days=settings.search_half_life_days),
+            newest=request.app.state.newest_seen,
         )
     return json_response(request, result.as_json(), CACHE_LIST)
 
@@ -95,5 +96,7 @@ async def suggest(
 ) -> Response:
     where = _filter(site, lang)
     async with reading(request) as conn:
-        found = await suggest_titles(conn, q, where, limit=limit)
+        found = await suggest_titles(
+            conn, q, where, limit=limit, newest=request.app.state.newest_seen
+        )
     return json_response(request, {"items": found.items, "corrected": found.corrected}, CACHE_LIST)

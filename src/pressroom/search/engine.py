@@ -112,6 +112,24 @@ SUMMARY_HEADLINE = (
 )
 
 
+@dataclass(slots=True)
+class NewestSeen:
+    """The publication time of the newest article, as the last search read it (in its own
+    snapshot, pressroom.search_windows(), migration 0017). The windows of the next searches are
+    counted back from its day when it is older than the clock's: after a pause in the feed, or
+    on a corpus that ends weeks before the search (the benchmark's), the first window then holds
+    the newest week of documents rather than the end of a four-week window, which a very common
+    word had to rank whole. One per database, kept by its callers (the API keeps one for its
+    pool). An old value costs nothing in correctness: the first window is open towards the
+    future, and the database skips windows newer than its newest document."""
+
+    at: datetime | None = None
+
+    def anchor(self, as_of: datetime) -> datetime:
+        """The moment windows are counted back from."""
+        return as_of if self.at is None else min(as_of, self.at)
+
+
 @dataclass(frozen=True, slots=True)
 class WindowMarkers:
     """The windows of a search as pressroom.search_windows() and suggest_windows() take them
@@ -125,9 +143,10 @@ class WindowMarkers:
     windows: tuple[Window, ...]
 
 
-def window_markers(where: SearchFilter, as_of: datetime) -> WindowMarkers:
+def window_markers(where: SearchFilter, anchor: datetime) -> WindowMarkers:
+    """The windows counted back from `anchor`'s day (NewestSeen.anchor())."""
     return _window_markers(
-        as_of.astimezone(UTC).date(), where.published_after, where.published_before
+        anchor.astimezone(UTC).date(), where.published_after, where.published_before
     )
 
 
@@ -165,7 +184,7 @@ def filter_language(where: SearchFilter) -> str | None:
 # only. The oldest publication time PostgreSQL's statistics know of (ANALYZE, by autovacuum or
 # the loader) is read only when the total has to be estimated, and costs no scan.
 SEARCH = """
-SELECT p.matches, p.windows_read,
+SELECT p.matches, p.windows_read, p.newest,
        CASE WHEN p.windows_read < cardinality($3::tsquery[])
             THEN (SELECT (histogram_bounds::text::timestamptz[])[1]
                     FROM pg_stats
@@ -198,9 +217,11 @@ def search_arguments(
     half_life: timedelta,
     after: tuple[float, int] | None,
     wanted: int,
+    anchor: datetime | None = None,
 ) -> tuple[WindowMarkers, list[object]]:
-    """The arguments of SEARCH (public so the plan test can run the same search)."""
-    planned = window_markers(where, as_of)
+    """The arguments of SEARCH (public so the plan test can run the same search); windows are
+    counted back from `anchor` (as_of unless given), scores from as_of."""
+    planned = window_markers(where, anchor or as_of)
     bounds = [older_bound(window, as_of, half_life) for window in planned.windows]
     arguments: list[object] = [
         compiled.matching,
@@ -271,9 +292,11 @@ async def search_articles(
     limit: int,
     half_life: timedelta,
     now: datetime | None = None,
+    newest: NewestSeen | None = None,
 ) -> SearchResult:
     """One page of results; SearchSyntaxError for a search that cannot be read, and
-    InvalidCursorError for a cursor of another search."""
+    InvalidCursorError for a cursor of another search. `newest`, if given, anchors the windows
+    and learns what this search saw."""
     syntax = parse_query(q)
     fingerprint = _fingerprint(q, where)
     after: tuple[float, int] | None = None
@@ -281,7 +304,8 @@ async def search_articles(
     if cursor:
         as_of, score, last_id = _decode(cursor, fingerprint)
         after = (score, last_id)
-    return await _search(conn, syntax, where, as_of, half_life, after, limit, fingerprint)
+    seen = newest or NewestSeen()
+    return await _search(conn, syntax, where, as_of, half_life, after, limit, fingerprint, seen)
 
 
 async def _search(
@@ -293,12 +317,17 @@ async def _search(
     after: tuple[float, int] | None,
     limit: int,
     fingerprint: str,
+    newest: NewestSeen,
 ) -> SearchResult:
     compiled = await compile_query(conn, syntax, where.language)
     if compiled.empty:
         return SearchResult([], None, Total(0, exact=True), compiled.ignored, STOPWORDS_ONLY_HINT)
-    planned, arguments = search_arguments(where, compiled, as_of, half_life, after, limit + 1)
+    planned, arguments = search_arguments(
+        where, compiled, as_of, half_life, after, limit + 1, newest.anchor(as_of)
+    )
     rows = await conn.fetch(SEARCH, *arguments)
+    if rows[0]["newest"] is not None:
+        newest.at = rows[0]["newest"]
     found = [row for row in rows if row["id"] is not None]
     page = found[:limit]
     next_cursor = None

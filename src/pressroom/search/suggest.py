@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from pressroom.search.corrections import apply_corrections, corrected_words
-from pressroom.search.engine import SearchFilter, filter_language, window_markers
+from pressroom.search.engine import NewestSeen, SearchFilter, filter_language, window_markers
 from pressroom.search.syntax import QUOTES, SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
 
@@ -39,9 +39,12 @@ SELECT s.id, s.title, s.domain, s.published_at
 """
 
 
-def suggest_arguments(where: SearchFilter, tsquery: str, limit: int, now: datetime) -> list[object]:
-    """The arguments of SUGGEST (public so the plan test can run the same suggestion)."""
-    planned = window_markers(where, now)
+def suggest_arguments(
+    where: SearchFilter, tsquery: str, limit: int, anchor: datetime
+) -> list[object]:
+    """The arguments of SUGGEST (public so the plan test can run the same suggestion), with
+    windows counted back from `anchor` (engine.NewestSeen)."""
+    planned = window_markers(where, anchor)
     return [
         tsquery,
         planned.markers,
@@ -85,10 +88,12 @@ async def suggest_titles(
     *,
     limit: int,
     now: datetime | None = None,
+    newest: NewestSeen | None = None,
 ) -> Suggestions:
-    """Titles for what has been typed so far; SearchSyntaxError when nothing readable was typed."""
+    """Titles for what has been typed so far; SearchSyntaxError when nothing readable was typed.
+    `newest` (what the searches saw) anchors the windows, as it does a search's."""
     syntax = parse_query(q)
-    moment = now or datetime.now(UTC)
+    moment = (newest or NewestSeen()).anchor(now or datetime.now(UTC))
     # A word is still being typed unless a space or a closing quote follows it.
     prefix = not (q[-1:].isspace() or q[-1:] in QUOTES)
     return await _suggest(conn, syntax, where, prefix, limit, moment)

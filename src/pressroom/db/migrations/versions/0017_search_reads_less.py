@@ -1,22 +1,23 @@
-"""Searches estimate the totals they used to count beyond the windows they read.
+"""Searches read less: no count beyond the windows read, cheaper scoring, empty windows
+skipped, a rare word's older matches read at once.
 
-Revision ID: 0017_estimated_totals
+Revision ID: 0017_search_reads_less
 Revises: 0016_decimal_separators
 """
 
 from pressroom.db.migrate import run_sql_file
 
-revision = "0017_estimated_totals"
+revision = "0017_search_reads_less"
 down_revision = "0016_decimal_separators"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    run_sql_file("0017_estimated_totals.up.sql")
+    run_sql_file("0017_search_reads_less.up.sql")
 
 
 def downgrade() -> None:
-    run_sql_file("0017_estimated_totals.down.sql")
+    run_sql_file("0017_search_reads_less.down.sql")
     # Migration 0014's own file restores its functions, word for word.
     run_sql_file("0014_finer_windows.up.sql")
