@@ -180,17 +180,10 @@ def filter_language(where: SearchFilter) -> str | None:
 
 
 # One statement: pressroom.search_windows() walks the windows and returns the page's ids and
-# scores; this statement then reads what the page shows and highlights it, for the page's rows
-# only. The oldest publication time PostgreSQL's statistics know of (ANALYZE, by autovacuum or
-# the loader) is read only when the total has to be estimated, and costs no scan.
+# scores, with the newest and oldest publication times; this statement then reads what the page
+# shows and highlights it, for the page's rows only.
 SEARCH = """
-SELECT p.matches, p.windows_read, p.newest,
-       CASE WHEN p.windows_read < cardinality($3::tsquery[])
-            THEN (SELECT (histogram_bounds::text::timestamptz[])[1]
-                    FROM pg_stats
-                   WHERE schemaname = 'pressroom' AND tablename = 'search_documents'
-                     AND attname = 'published_at')
-       END AS oldest_known,
+SELECT p.matches, p.windows_read, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        CASE WHEN r.n < $14 THEN
            ts_headline(pressroom.search_config(d.language),
@@ -273,8 +266,10 @@ def _total(
     matches, read = found["matches"], found["windows_read"]
     if read == len(planned.windows):
         return Total(matches, exact=True)
-    oldest = where.published_after or found["oldest_known"]
-    newest = min(where.published_before or as_of, as_of)
+    # The span the documents cover: nothing stands between the newest one and the clock.
+    last = min(found["newest"] or as_of, as_of)
+    oldest = max(filter(None, [where.published_after, found["oldest"]]), default=None)
+    newest = min(where.published_before or last, last)
     oldest_read = planned.windows[read - 1].start
     if oldest is None or oldest_read is None:
         return Total(matches, exact=False)

@@ -31,8 +31,8 @@
 --   last page fell short: 14 of 23 in tests/api/test_search.py.
 --
 -- search_windows() loses the count's arguments (older_markers, published_after, count_cap) and
--- result (older) and returns the newest publication time; suggest_windows() keeps its
--- arguments and is replaced in place.
+-- result (older) and returns the newest and oldest publication times (the estimate of a total
+-- spans them); suggest_windows() keeps its arguments and is replaced in place.
 
 CREATE INDEX search_documents_published_at ON pressroom.search_documents (published_at);
 
@@ -51,7 +51,7 @@ CREATE FUNCTION pressroom.search_windows(
     after_score double precision, after_id bigint,
     wanted integer,
     OUT ids bigint[], OUT scores double precision[], OUT matches bigint,
-    OUT windows_read integer, OUT newest timestamptz)
+    OUT windows_read integer, OUT newest timestamptz, OUT oldest timestamptz)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode = force_generic_plan
     SET max_parallel_workers_per_gather = 0
@@ -64,7 +64,6 @@ DECLARE
     -- At most this many matches expected in everything older than what was read: read it all
     -- at once, without time markers (below).
     rare_rest constant double precision := 200;
-    oldest timestamptz;
     first integer;
     last_read timestamptz;
     chosen_site integer;
