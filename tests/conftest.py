@@ -18,7 +18,12 @@ from pressroom.db.roles import DATABASE_NAME
 from pressroom.db.targets import DatabaseTargets
 from pressroom.local.stack import Stack
 from pressroom.sample.loading import CorpusShape, load_sample_corpus
-from tests.support import clone_database, drop_database, scratch_dir, stack_settings
+from tests.support import (
+    clone_database,
+    cloned_database,
+    scratch_dir,
+    stack_settings,
+)
 
 CORPUS_ARTICLES = 3000
 CORPUS_SITES = 8
@@ -45,12 +50,8 @@ def _module_database_name(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def database(stack: Settings, request: pytest.FixtureRequest) -> Iterator[DatabaseTargets]:
     """A database of this test module's own, cloned from the migrated template."""
-    name = _module_database_name(request)
-    targets = clone_database(stack, DATABASE_NAME, name)
-    try:
+    with cloned_database(stack, DATABASE_NAME, _module_database_name(request)) as targets:
         yield targets
-    finally:
-        drop_database(stack, name)
 
 
 async def _connected(url: str) -> AsyncIterator[asyncpg.Connection]:

@@ -98,3 +98,13 @@ def drop_database(settings: Settings, name: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+@contextmanager
+def cloned_database(settings: Settings, template: str, name: str) -> Iterator[DatabaseTargets]:
+    """clone_database() for the length of a block (a fixture's, a test's), dropped after it."""
+    targets = clone_database(settings, template, name)
+    try:
+        yield targets
+    finally:
+        drop_database(settings, name)

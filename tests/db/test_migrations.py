@@ -17,7 +17,7 @@ from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.load import load_articles
 from pressroom.ingest.merge import upsert_sites
 from pressroom.sample import generate_articles, sample_sites
-from tests.support import clone_database, drop_database
+from tests.support import clone_database, cloned_database, drop_database
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +63,8 @@ def test_upgrade_downgrade_upgrade(empty_database: DatabaseTargets) -> None:
 
 @pytest.fixture(scope="module")
 def migrated_database(stack: Settings) -> Iterator[DatabaseTargets]:
-    targets = clone_database(stack, DATABASE_NAME, "t_migrations_separators")
-    try:
+    with cloned_database(stack, DATABASE_NAME, "t_migrations_separators") as targets:
         yield targets
-    finally:
-        drop_database(stack, "t_migrations_separators")
 
 
 def _lexemes(url: str, title: str) -> set[str]:

@@ -22,7 +22,7 @@ from pressroom.db.roles import DATABASE_NAME
 from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.pipeline import Committed
 from pressroom.sample import generate_articles
-from tests.support import clone_database, drop_database
+from tests.support import cloned_database
 
 ARTICLES = 1500
 BAD_EVERY = 97  # a broken line now and then, so rejects cross batch boundaries too
@@ -51,11 +51,8 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def second_database(stack: Settings) -> Iterator[DatabaseTargets]:
-    targets = clone_database(stack, DATABASE_NAME, "t_resume_clean")
-    try:
+    with cloned_database(stack, DATABASE_NAME, "t_resume_clean") as targets:
         yield targets
-    finally:
-        drop_database(stack, "t_resume_clean")
 
 
 def _ingest_process(url: str, crawl: Path, rejects: Path) -> subprocess.Popen[bytes]:
