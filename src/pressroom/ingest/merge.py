@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 import asyncpg
 import orjson
@@ -416,7 +416,7 @@ class Merger:
                 return await self.merge(rows)
         except RECORD_ERRORS as exc:
             if len(rows) == 1:
-                return BatchCounts(refused=[(int(str(rows[0][LINE])), _refusal(exc))])
+                return BatchCounts(refused=[(cast(int, rows[0][LINE]), _refusal(exc))])
         half = len(rows) // 2
         return await self.merge_isolating(rows[:half]) + await self.merge_isolating(rows[half:])
 

@@ -66,6 +66,12 @@ class IngestSummary:
     # The months whose partitions this run inserted into or revised (settle_after_load's).
     months_written: set[date] = field(default_factory=set)
 
+    def add_rejects(self, rejects: list[Rejected]) -> None:
+        """Count rejects, keeping the reasons of the first REJECTS_KEPT for callers."""
+        self.rejected += len(rejects)
+        room = max(0, REJECTS_KEPT - len(self.rejects))
+        self.rejects += [{"line": r.line, "reason": r.reason} for r in rejects[:room]]
+
     def counts(self) -> dict[str, int]:
         return {
             k: getattr(self, k) for k in ("read", "inserted", "revised", "unchanged", "rejected")
@@ -234,11 +240,7 @@ async def ingest(
     async def flush(batch: _Batch) -> None:
         if dead_letters is not None:
             dead_letters.write(batch.rejects)
-        summary.rejected += len(batch.rejects)
-        summary.rejects += [
-            {"line": r.line, "reason": r.reason}
-            for r in batch.rejects[: max(0, REJECTS_KEPT - len(summary.rejects))]
-        ]
+        summary.add_rejects(batch.rejects)
         summary.read += len(batch)
         if options.dry_run:
             summary.unchanged += len(batch.rows)  # nothing written: "would be merged"
@@ -253,11 +255,7 @@ async def ingest(
             summary.inserted += counts.inserted
             summary.revised += counts.revised
             summary.unchanged += counts.unchanged
-            summary.rejected += len(rejects)
-            summary.rejects += [
-                {"line": r.line, "reason": r.reason}
-                for r in rejects[: max(0, REJECTS_KEPT - len(summary.rejects))]
-            ]
+            summary.add_rejects(rejects)
             if on_progress is not None:
                 on_progress(summary)
 
