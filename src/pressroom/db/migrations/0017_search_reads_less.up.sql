@@ -212,6 +212,7 @@ DECLARE
     found integer;
     i integer := 1;
     first integer;
+    newest timestamptz;
     last integer;
 BEGIN
     IF site IS NOT NULL THEN
@@ -222,9 +223,8 @@ BEGIN
         site_key := ('§s' || chosen_site)::tsquery;
     END IF;
     -- Windows newer than the newest document hold nothing, as in search_windows().
-    WHILE i < cardinality(window_markers)
-          AND window_starts[i] > (SELECT max(d.published_at) FROM pressroom.search_documents d)
-    LOOP
+    SELECT max(d.published_at) INTO newest FROM pressroom.search_documents d;
+    WHILE i < cardinality(window_markers) AND window_starts[i] > newest LOOP
         i := i + 1;
     END LOOP;
     first := i;
