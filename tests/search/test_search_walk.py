@@ -124,10 +124,11 @@ async def test_a_full_page_short_of_its_bound_reads_one_window_more(
         )
         windows_read = await conn.fetchval(
             "SELECT windows_read FROM pressroom.search_windows("
-            "$1::tsquery, $2::tsquery, $3::tsquery[], $15::tsquery[], $4::timestamptz[],"
-            " $5::timestamptz[], $6::float8[], $7, $8, $9::tsquery, $10, $11, $12, $13, $14)",
+            "$1::tsquery, $2::tsquery, $3::text::tsquery[], $15::text::tsquery[],"
+            " $4::text::timestamptz[], $5::text::timestamptz[], $6::text::float8[], $7, $8,"
+            " $9::tsquery, $10, $11, $12, $13, $14)",
             *arguments[:14],
-            planned.pairs,
+            planned.arrays.pairs,
         )
     finally:
         await conn.close()

@@ -23,6 +23,7 @@ from pressroom.content.cursor import (
     encode_cursor,
     filter_fingerprint,
 )
+from pressroom.db.arrays import array_literal
 from pressroom.search.corrections import correct_search
 from pressroom.search.markers import language_marker, time_markers
 from pressroom.search.ranking import Window, older_bound, windows
@@ -141,6 +142,18 @@ class WindowMarkers:
     starts: tuple[datetime | None, ...]
     ends: tuple[datetime | None, ...]
     windows: tuple[Window, ...]
+    arrays: WindowArrays  # the same as array literals
+
+
+@dataclass(frozen=True, slots=True)
+class WindowArrays:
+    """WindowMarkers' arrays as the literals the statements take (db/arrays.py), built once per
+    day and filter with the markers."""
+
+    markers: str  # tsquery[]
+    pairs: str  # tsquery[]
+    starts: str  # timestamptz[]
+    ends: str  # timestamptz[]
 
 
 def window_markers(where: SearchFilter, anchor: datetime) -> WindowMarkers:
@@ -162,15 +175,20 @@ def _window_markers(
     for window in planned:
         starts.append(max(filter(None, [window.start, published_after]), default=None))
         ends.append(min(filter(None, [window.end, published_before]), default=None))
+    markers = [time_markers(start, end) for start, end in zip(starts, ends, strict=True)]
+    pairs = [
+        *(time_markers(start, end) for start, end in zip(starts[1:], ends[:-1], strict=True)),
+        None,
+    ]
     return WindowMarkers(
-        markers=tuple(time_markers(start, end) for start, end in zip(starts, ends, strict=True)),
-        pairs=(
-            *(time_markers(start, end) for start, end in zip(starts[1:], ends[:-1], strict=True)),
-            None,
-        ),
+        markers=tuple(markers),
+        pairs=tuple(pairs),
         starts=tuple(starts),
         ends=tuple(ends),
         windows=planned,
+        arrays=WindowArrays(
+            array_literal(markers), array_literal(pairs), array_literal(starts), array_literal(ends)
+        ),
     )
 
 
@@ -193,8 +211,9 @@ SELECT p.matches, p.windows_read, p.newest, p.oldest,
            ts_headline(pressroom.search_config(d.language),
                        pressroom.normalize_text(translate(d.summary, $15, '')),
                        $2::tsquery, $17) END AS summary_marked
-  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::tsquery[], $18::tsquery[],
-                                $4::timestamptz[], $5::timestamptz[], $6::float8[],
+  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::tsquery[],
+                                $18::text::tsquery[], $4::text::timestamptz[],
+                                $5::text::timestamptz[], $6::text::float8[],
                                 $7, $8, $9::tsquery, $10, $11, $12, $13, $14) AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
   LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
@@ -219,10 +238,10 @@ def search_arguments(
     arguments: list[object] = [
         compiled.matching,
         compiled.tsquery,
-        planned.markers,
-        planned.starts,
-        planned.ends,
-        bounds,
+        planned.arrays.markers,
+        planned.arrays.starts,
+        planned.arrays.ends,
+        array_literal(bounds),
         where.site,
         where.language,
         filter_language(where),
@@ -234,7 +253,7 @@ def search_arguments(
         MARK_START + MARK_END,
         TITLE_HEADLINE,
         SUMMARY_HEADLINE,
-        planned.pairs,
+        planned.arrays.pairs,
     ]
     return planned, arguments
 

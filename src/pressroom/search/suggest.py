@@ -32,8 +32,9 @@ class Suggestions:
 # and stops at the first that completes the suggestions: one statement.
 SUGGEST = """
 SELECT s.id, s.title, s.domain, s.published_at
-  FROM pressroom.suggest_windows($1::tsquery, $2::tsquery[], $9::tsquery[], $3::timestamptz[],
-                                 $4::timestamptz[], $5, $6, $7::tsquery, $8)
+  FROM pressroom.suggest_windows($1::tsquery, $2::text::tsquery[], $9::text::tsquery[],
+                                 $3::text::timestamptz[], $4::text::timestamptz[], $5, $6,
+                                 $7::tsquery, $8)
            WITH ORDINALITY AS s(id, title, domain, published_at, n)
  ORDER BY s.n
 """
@@ -47,14 +48,14 @@ def suggest_arguments(
     planned = window_markers(where, anchor)
     return [
         tsquery,
-        planned.markers,
-        planned.starts,
-        planned.ends,
+        planned.arrays.markers,
+        planned.arrays.starts,
+        planned.arrays.ends,
         where.site,
         where.language,
         filter_language(where),
         limit,
-        planned.pairs,
+        planned.arrays.pairs,
     ]
 
 
