@@ -209,6 +209,21 @@ async def test_did_you_mean(http: httpx.AsyncClient) -> None:
     assert body["did_you_mean"] == "harbour"
 
 
+async def test_did_you_mean_keeps_the_searchs_filters(http: httpx.AsyncClient) -> None:
+    """ "harbour" is found on news.example only: it corrects nothing on akhbar.example."""
+    body = await _search(http, q="harbuor", site="akhbar.example")
+    assert body["items"] == []
+    assert body["did_you_mean"] is None
+
+
+async def test_no_did_you_mean_for_the_same_stem(http: httpx.AsyncClient) -> None:
+    """Titles hold "report", not "reports"; both stem to one lexeme, so "report" would find
+    exactly what "reports" did: nothing, on this site."""
+    body = await _search(http, q="reports", site="akhbar.example")
+    assert body["items"] == []
+    assert body["did_you_mean"] is None
+
+
 async def test_suggestions_complete_the_last_word_of_titles(http: httpx.AsyncClient) -> None:
     response = await http.get("/search/suggest", params={"q": "metro li"})
     assert response.status_code == 200

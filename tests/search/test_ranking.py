@@ -16,12 +16,13 @@ WEEK = timedelta(days=7)
 def test_windows_cover_all_time_once_newest_first_on_midnights() -> None:
     found = list(windows(AS_OF, None, None))
     assert found[0].end is None
-    assert found[0].start == datetime(2026, 11, 15, tzinfo=UTC)  # the last 7 days, today included
+    assert found[0].start == datetime(2026, 11, 20, tzinfo=UTC)  # the last 2 days, today included
+    assert found[1].start == datetime(2026, 11, 15, tzinfo=UTC)  # the rest of the last 7
     assert found[-1].start is None
     for newer, older in pairwise(found):
         assert older.end == newer.start
     assert all(w.start is None or w.start.time().hour == 0 for w in found)
-    spans = [w.end - w.start for w in found[1:-1] if w.start and w.end]
+    spans = [w.end - w.start for w in found[2:-1] if w.start and w.end]
     assert spans == [timedelta(days=7 * 2**n) for n in range(8)]  # 7, 14, ... 896 days
     assert found[-1].end == datetime(2026, 11, 22, tzinfo=UTC) - timedelta(days=1792)
 

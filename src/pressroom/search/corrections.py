@@ -5,17 +5,20 @@ of titles and tag names, migration 0004). A word found there is kept; another is
 most similar known word by trigram similarity, if one is similar enough (pg_trgm's threshold,
 0.3). The last word of a search typed as you go may be unfinished: it is kept when a known word
 starts with it, and otherwise compared by word similarity, which scores a prefix well.
+
+Whether a corrected search finds anything is the search's own business (engine.py): it has to
+be asked with the search's filters, and as cheaply as a search.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import asyncpg
 
-from pressroom.search.ranking import MATCH_VECTOR
 from pressroom.search.syntax import Alternatives, SearchSyntax, Term, parse_query
-from pressroom.search.tsquery import compile_query
+from pressroom.search.tsquery import CompiledQuery, compile_query
 
 CORRECTIONS = """
 SELECT CASE
@@ -38,10 +41,6 @@ SELECT CASE
                       ) AS w(typed, pattern)
  ORDER BY u.n
 """
-
-FINDS_ANYTHING = f"""
-SELECT EXISTS (SELECT 1 FROM pressroom.search_documents d WHERE {MATCH_VECTOR} @@ pressroom.search_query($1::tsquery))
-"""  # noqa: S608 - a constant
 
 
 def _words(syntax: SearchSyntax) -> list[str]:
@@ -80,15 +79,20 @@ def apply_corrections(syntax: SearchSyntax, corrections: dict[int, str]) -> str:
     return render(syntax, lambda word: corrections.get(next(position), word))
 
 
-async def correct_search(
+@dataclass(frozen=True, slots=True)
+class Correction:
+    text: str  # the search as typed, its misspelt words replaced
+    compiled: CompiledQuery
+
+
+async def corrected_search(
     conn: asyncpg.Connection, syntax: SearchSyntax, language: str | None
-) -> str | None:
-    """A corrected search that finds something, or None."""
+) -> Correction | None:
+    """The search with its unknown words replaced by known ones, if any were, compiled; None
+    when every word is known, or the corrected search has no word left to search for."""
     corrections = await corrected_words(conn, syntax, last_is_prefix=False)
     if not corrections:
         return None
-    corrected = apply_corrections(syntax, corrections)
-    compiled = await compile_query(conn, parse_query(corrected), language)
-    if compiled.empty or not await conn.fetchval(FINDS_ANYTHING, compiled.matching):
-        return None
-    return corrected
+    text = apply_corrections(syntax, corrections)
+    compiled = await compile_query(conn, parse_query(text), language)
+    return None if compiled.empty else Correction(text, compiled)

@@ -24,7 +24,7 @@ from pressroom.content.cursor import (
     filter_fingerprint,
 )
 from pressroom.db.arrays import array_literal
-from pressroom.search.corrections import correct_search
+from pressroom.search.corrections import corrected_search
 from pressroom.search.markers import language_marker, time_markers
 from pressroom.search.ranking import Window, older_bound, windows
 from pressroom.search.syntax import SearchSyntax, parse_query
@@ -197,32 +197,39 @@ def filter_language(where: SearchFilter) -> str | None:
     return None if where.language is None else language_marker(where.language)
 
 
-# One statement: pressroom.search_windows() walks the windows and returns the page's ids and
-# scores, with the newest and oldest publication times; this statement then reads what the page
-# shows and highlights it, for the page's rows only.
-SEARCH = """
-SELECT p.matches, p.windows_read, p.newest, p.oldest,
+# pressroom.search_windows() walks the windows and returns the page's ids and scores, with the
+# newest and oldest publication times and where its reading stopped. Arguments $1-$15.
+WALK = """
+pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::tsquery[], $15::text::tsquery[],
+                         $4::text::timestamptz[], $5::text::timestamptz[], $6::text::float8[],
+                         $7, $8, $9::tsquery, $10, $11, $12, $13, $14)
+"""
+
+# One statement: the walk, then what the page shows, highlighted, for the page's rows only.
+SEARCH = f"""
+SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        CASE WHEN r.n < $14 THEN
            ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.title, $15, '')),
-                       $2::tsquery, $16) END AS title_marked,
+                       pressroom.normalize_text(translate(d.title, $16, '')),
+                       $2::tsquery, $17) END AS title_marked,
        CASE WHEN r.n < $14 THEN
            ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.summary, $15, '')),
-                       $2::tsquery, $17) END AS summary_marked
-  FROM pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::tsquery[],
-                                $18::text::tsquery[], $4::text::timestamptz[],
-                                $5::text::timestamptz[], $6::text::float8[],
-                                $7, $8, $9::tsquery, $10, $11, $12, $13, $14) AS p
+                       pressroom.normalize_text(translate(d.summary, $16, '')),
+                       $2::tsquery, $18) END AS summary_marked
+  FROM {WALK} AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
   LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
   LEFT JOIN pressroom.sites t ON t.id = d.site_id
  ORDER BY r.n
-"""
+"""  # noqa: S608 - constants
+
+# Whether a search finds anything at all, with the arguments of walk_arguments(first_found=True):
+# no bound, so the walk stops at the first window that holds a match.
+FINDS_ANY = f"SELECT cardinality(p.ids) > 0 FROM {WALK} AS p"  # noqa: S608 - a constant
 
 
-def search_arguments(
+def walk_arguments(
     where: SearchFilter,
     compiled: CompiledQuery,
     as_of: datetime,
@@ -230,12 +237,16 @@ def search_arguments(
     after: tuple[float, int] | None,
     wanted: int,
     anchor: datetime | None = None,
+    *,
+    first_found: bool = False,
 ) -> tuple[WindowMarkers, list[object]]:
-    """The arguments of SEARCH (public so the plan test can run the same search); windows are
-    counted back from `anchor` (as_of unless given), scores from as_of."""
+    """The arguments of WALK; windows are counted back from `anchor` (as_of unless given),
+    scores from as_of. With first_found, no window's bound stops the walk, but any match."""
     planned = window_markers(where, anchor or as_of)
-    bounds = [older_bound(window, as_of, half_life) for window in planned.windows]
-    arguments: list[object] = [
+    bounds = [
+        0.0 if first_found else older_bound(window, as_of, half_life) for window in planned.windows
+    ]
+    return planned, [
         compiled.matching,
         compiled.tsquery,
         planned.arrays.markers,
@@ -250,12 +261,22 @@ def search_arguments(
         after[0] if after else None,
         after[1] if after else None,
         wanted,
-        MARK_START + MARK_END,
-        TITLE_HEADLINE,
-        SUMMARY_HEADLINE,
         planned.arrays.pairs,
     ]
-    return planned, arguments
+
+
+def search_arguments(
+    where: SearchFilter,
+    compiled: CompiledQuery,
+    as_of: datetime,
+    half_life: timedelta,
+    after: tuple[float, int] | None,
+    wanted: int,
+    anchor: datetime | None = None,
+) -> tuple[WindowMarkers, list[object]]:
+    """The arguments of SEARCH (public so the plan test can run the same search)."""
+    planned, arguments = walk_arguments(where, compiled, as_of, half_life, after, wanted, anchor)
+    return planned, [*arguments, MARK_START + MARK_END, TITLE_HEADLINE, SUMMARY_HEADLINE]
 
 
 def marked_to_html(text: str) -> str:
@@ -273,26 +294,21 @@ def _hit(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def _total(
-    found: asyncpg.Record, planned: WindowMarkers, where: SearchFilter, as_of: datetime
-) -> Total:
-    """Exact when every window was read. Otherwise an estimate: the matches per second of the
-    windows read, over the whole span searched (news volume is roughly steady, and a total is
-    a hint, not an account), never fewer than the matches seen. Counting the older matches
-    is the work the windows avoid: GIN builds the whole bitmap of a scan before any LIMIT, so
-    even a count capped at 200 walked the rarest word's postings over every older year (it
-    did, up to migration 0017)."""
-    matches, read = found["matches"], found["windows_read"]
-    if read == len(planned.windows):
+def _total(found: asyncpg.Record, where: SearchFilter, as_of: datetime) -> Total:
+    """Exact when everything was read, down to the oldest document. Otherwise an estimate: the
+    matches per second of what was read, over the whole span searched (news volume is roughly
+    steady, and a total is a hint, not an account), never fewer than the matches seen.
+    Counting the older matches is the work the windows avoid: GIN builds the whole bitmap of a
+    scan before any LIMIT, so even a count capped at 200 walked the rarest word's postings over
+    every older year (it did, up to migration 0017)."""
+    matches, read_from = found["matches"], found["read_from"]
+    oldest = max(filter(None, [where.published_after, found["oldest"]]), default=None)
+    if read_from is None or oldest is None or read_from <= oldest:
         return Total(matches, exact=True)
     # The span the documents cover: nothing stands between the newest one and the clock.
     last = min(found["newest"] or as_of, as_of)
-    oldest = max(filter(None, [where.published_after, found["oldest"]]), default=None)
     newest = min(where.published_before or last, last)
-    oldest_read = planned.windows[read - 1].start
-    if oldest is None or oldest_read is None:
-        return Total(matches, exact=False)
-    read_s = max((newest - oldest_read).total_seconds(), 1.0)
+    read_s = max((newest - read_from).total_seconds(), 1.0)
     span_s = max((newest - oldest).total_seconds(), read_s)
     return Total(max(round(matches * span_s / read_s), matches), exact=False)
 
@@ -336,7 +352,7 @@ async def _search(
     compiled = await compile_query(conn, syntax, where.language)
     if compiled.empty:
         return SearchResult([], None, Total(0, exact=True), compiled.ignored, STOPWORDS_ONLY_HINT)
-    planned, arguments = search_arguments(
+    _, arguments = search_arguments(
         where, compiled, as_of, half_life, after, limit + 1, newest.anchor(as_of)
     )
     rows = await conn.fetch(SEARCH, *arguments)
@@ -350,9 +366,43 @@ async def _search(
     result = SearchResult(
         [_hit(row) for row in page],
         next_cursor,
-        _total(rows[0], planned, where, as_of),
+        _total(rows[0], where, as_of),
         compiled.ignored,
     )
     if not page and after is None:
-        result.did_you_mean = await correct_search(conn, syntax, where.language)
+        result.did_you_mean = await _did_you_mean(
+            conn, syntax, compiled, where, as_of, half_life, newest
+        )
     return result
+
+
+async def _did_you_mean(
+    conn: asyncpg.Connection,
+    syntax: SearchSyntax,
+    compiled: CompiledQuery,
+    where: SearchFilter,
+    as_of: datetime,
+    half_life: timedelta,
+    newest: NewestSeen,
+) -> str | None:
+    """A corrected search that finds something with the same filters, or None. The check is a
+    walk that stops at its first match: asking GIN whether anything at all matches builds the
+    bitmap of every match before the first row (6-14 ms for a common English word on the
+    million articles, measured), and ignoring the filters suggested corrections that found
+    nothing either."""
+    correction = await corrected_search(conn, syntax, where.language)
+    # A correction to the same lexemes ('players' for 'player': one stem) finds what the
+    # search did, nothing.
+    if correction is None or correction.compiled.matching == compiled.matching:
+        return None
+    _, arguments = walk_arguments(
+        where,
+        correction.compiled,
+        as_of,
+        half_life,
+        None,
+        1,
+        newest.anchor(as_of),
+        first_found=True,
+    )
+    return correction.text if await conn.fetchval(FINDS_ANY, *arguments) else None

@@ -37,6 +37,10 @@ from datetime import UTC, datetime, time, timedelta
 # score above is computed by pressroom.search_windows() (migration 0017) from its head.
 MATCH_VECTOR = "d.terms"
 
+# The newest two days first: a very common word or phrase (a fifth of the articles or more)
+# finds its best twenty there, and a first week of it scored every match of the week (measured
+# on the million articles: 1.5 ms against 4.4 for a word in 60% of them). Then the weeks.
+LEAD_WINDOW = timedelta(days=2)
 FIRST_WINDOW = timedelta(days=7)
 WINDOW_GROWTH = 2
 LAST_BOUNDED_WINDOW = timedelta(days=7 * 2**8)  # 1,792 days; then everything older
@@ -63,22 +67,25 @@ def windows(as_of: datetime, start: datetime | None, end: datetime | None) -> It
     """Newest first, enough to cover a search limited to [start, end) (None: unbounded).
 
     Boundaries fall on UTC midnights, counted back from the end of as_of's day: the first
-    window holds the last 7 days (and is open towards the future, for articles dated ahead);
-    each boundary is twice as far back as the last (14, 28, ... 1,792 days), then everything
-    older. Whole days are what the day,
-    month and year markers of documents can select (search/markers.py).
+    window holds the last 2 days (and is open towards the future, for articles dated ahead),
+    the next the rest of the last 7; each boundary after that is twice as far back as the last
+    (14, 28, ... 1,792 days), then everything older. Whole days are what the day, month and
+    year markers of documents can select (search/markers.py).
     """
     day_end = datetime.combine(as_of.astimezone(UTC).date(), time(), UTC) + timedelta(days=1)
     upper: datetime | None = None
+    spans = [LEAD_WINDOW]
     span = FIRST_WINDOW
     while span <= LAST_BOUNDED_WINDOW:
+        spans.append(span)
+        span *= WINDOW_GROWTH
+    for span in spans:
         boundary = day_end - span
         if end is None or boundary < end:
             yield Window(boundary, upper)
         if start is not None and boundary <= start:
             return
         upper = boundary
-        span *= WINDOW_GROWTH
     yield Window(None, upper)
 
 
