@@ -131,9 +131,10 @@ async def test_a_full_page_reads_the_next_window_from_its_floor(
             walked = await conn.fetchrow(
                 f"SELECT windows_read, read_from FROM {WALK} AS p", *arguments
             )
-            read = walked["windows_read"]
+            assert walked is not None
+            read, read_from = walked["windows_read"], walked["read_from"]
             start = planned.windows[read - 1].start
-            if start is not None and walked["read_from"] > start:
+            if start is not None and read_from > start:
                 cut.append(days)
     finally:
         await conn.close()
