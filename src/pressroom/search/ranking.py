@@ -18,13 +18,14 @@ same days while an old article must be much more relevant to beat a new one.
 
 Because relevance ≤ 1, no article older than t can score more than freshness(t). A search
 therefore reads time windows newest first and stops as soon as its k-th best score is at least
-the bound of everything older. A very common word fills its k results in the first weeks and
+the bound of everything older. A very common word fills its k results in the first days and
 stops there, instead of ranking every article that contains it; a rare word reads all windows,
-but then there are few articles to rank. Each window reaches twice as far back as the last;
-pressroom.search_windows() (migrations 0014 and 0017) reads the first alone, then two at a time until its
-page is full (7, 28, 112... days back, as the windows of migration 0013), then one at a time:
-a common word that ends a window just short of the bound reads the next few weeks, not the
-next few months.
+but then there are few articles to rank. The first window is the last two days, the second the
+rest of the week, and each after that reaches twice as far back as the last (14, 28... days);
+pressroom.search_windows() (migrations 0014, 0017, 0018) reads the first alone, then two at a
+time until its page is full, then one at a time, and that one only from the moment where
+freshness falls to the k-th best score: a common word that ends a window just short of the
+bound reads the next few days, not the next few months.
 """
 
 from __future__ import annotations
