@@ -18,7 +18,8 @@ import pytest
 from pressroom.db.targets import DatabaseTargets
 from pressroom.search.engine import SEARCH, SearchFilter, search_arguments
 from pressroom.search.suggest import SUGGEST, suggest_arguments
-from pressroom.search.tsquery import CompiledQuery
+from pressroom.search.syntax import parse_query
+from pressroom.search.tsquery import CompiledQuery, compile_query
 
 # Every Persian document has its language's marker: a "word" the walk finds in its first
 # window, so that it stops early.
@@ -104,6 +105,27 @@ async def test_a_rare_word_reads_what_is_older_in_one_statement(corpus: Database
     # The last two days, the twelve before them (two windows at once: ranking.py), then
     # everything older.
     assert len(windows) == 3 < len(planned.windows), windows
+
+
+async def test_a_phrase_of_three_words_reads_window_by_window(corpus: DatabaseTargets) -> None:
+    """A phrase of three words checks each candidate's positions in its terms, read from TOAST,
+    so it never reads everything older at once, however rare its first windows say it is
+    (migration 0018)."""
+    assert corpus.admin is not None
+    conn = await asyncpg.connect(corpus.admin)
+    try:
+        newest = await conn.fetchval("SELECT max(published_at) FROM pressroom.search_documents")
+        compiled = await compile_query(conn, parse_query('"zzzq yyyq xxxq"'), None)
+        assert "<->" in compiled.matching
+        planned, args = search_arguments(
+            SearchFilter(), compiled, newest, timedelta(days=7), None, 10
+        )
+        plans = await _nested_plans(conn, SEARCH, args)
+    finally:
+        await conn.close()
+    windows = [plan for plan in plans if "max(d.published_at)" not in plan]
+    # Nothing matches: the first window alone, then two at a time to the last.
+    assert len(windows) == 1 + len(planned.windows[1:]) // 2 + len(planned.windows[1:]) % 2
 
 
 async def test_suggestions_use_the_titles_index(corpus: DatabaseTargets) -> None:
