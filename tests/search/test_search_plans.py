@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from pressroom.db.targets import DatabaseTargets
-from pressroom.search.engine import SEARCH, SearchFilter, search_arguments
+from pressroom.search.engine import SEARCH, SearchFilter, WindowMarkers, search_arguments
 from pressroom.search.suggest import SUGGEST, suggest_arguments
 from pressroom.search.syntax import parse_query
 from pressroom.search.tsquery import CompiledQuery, compile_query
@@ -81,49 +81,49 @@ async def test_search_statements_use_the_terms_index(
     assert "Bitmap Index Scan on search_documents_terms" in windows[0], windows
 
 
-async def test_a_rare_word_reads_what_is_older_in_one_statement(corpus: DatabaseTargets) -> None:
-    """A word in a single document: once five days of documents are read without enough
-    matches to expect more than a couple of hundred in what is older, the rest is one statement
-    without time markers (migration 0017), where the windows used to take six."""
+async def _window_plans(
+    corpus: DatabaseTargets, compiled: CompiledQuery
+) -> tuple[WindowMarkers, list[str]]:
+    """The plans of a search's window statements, as of its newest document, 10 results."""
     assert corpus.admin is not None
     conn = await asyncpg.connect(corpus.admin)
     try:
         newest = await conn.fetchval("SELECT max(published_at) FROM pressroom.search_documents")
-        word = await conn.fetchval(
-            "SELECT word FROM ts_stat('SELECT terms FROM pressroom.search_documents')"
-            " WHERE ndoc = 1 AND word NOT LIKE '§%' AND word NOT LIKE '% %' ORDER BY word LIMIT 1"
-        )
-        lexeme = "'" + word.replace("'", "''") + "'"
-        compiled = CompiledQuery(lexeme, (), lexeme)
         planned, args = search_arguments(
             SearchFilter(), compiled, newest, timedelta(days=7), None, 10
         )
         plans = await _nested_plans(conn, SEARCH, args)
     finally:
         await conn.close()
-    windows = [plan for plan in plans if "max(d.published_at)" not in plan]
+    return planned, [plan for plan in plans if "max(d.published_at)" not in plan]
+
+
+async def test_a_rare_word_reads_what_is_older_in_one_statement(
+    corpus: DatabaseTargets, reader: asyncpg.Connection
+) -> None:
+    """A word in a single document: once five days of documents are read without enough
+    matches to expect more than a couple of hundred in what is older, the rest is one statement
+    without time markers (migration 0017), where the windows used to take six."""
+    word = await reader.fetchval(
+        "SELECT word FROM ts_stat('SELECT terms FROM pressroom.search_documents')"
+        " WHERE ndoc = 1 AND word NOT LIKE '§%' AND word NOT LIKE '% %' ORDER BY word LIMIT 1"
+    )
+    lexeme = "'" + word.replace("'", "''") + "'"
+    planned, windows = await _window_plans(corpus, CompiledQuery(lexeme, (), lexeme))
     # The last two days, the twelve before them (two windows at once: ranking.py), then
     # everything older.
     assert len(windows) == 3 < len(planned.windows), windows
 
 
-async def test_a_phrase_of_three_words_reads_window_by_window(corpus: DatabaseTargets) -> None:
+async def test_a_phrase_of_three_words_reads_window_by_window(
+    corpus: DatabaseTargets, reader: asyncpg.Connection
+) -> None:
     """A phrase of three words checks each candidate's positions in its terms, read from TOAST,
     so it never reads everything older at once, however rare its first windows say it is
     (migration 0018)."""
-    assert corpus.admin is not None
-    conn = await asyncpg.connect(corpus.admin)
-    try:
-        newest = await conn.fetchval("SELECT max(published_at) FROM pressroom.search_documents")
-        compiled = await compile_query(conn, parse_query('"zzzq yyyq xxxq"'), None)
-        assert "<->" in compiled.matching
-        planned, args = search_arguments(
-            SearchFilter(), compiled, newest, timedelta(days=7), None, 10
-        )
-        plans = await _nested_plans(conn, SEARCH, args)
-    finally:
-        await conn.close()
-    windows = [plan for plan in plans if "max(d.published_at)" not in plan]
+    compiled = await compile_query(reader, parse_query('"zzzq yyyq xxxq"'), None)
+    assert "<->" in compiled.matching
+    planned, windows = await _window_plans(corpus, compiled)
     # Nothing matches: the first window alone, then two at a time to the last.
     assert len(windows) == 1 + len(planned.windows[1:]) // 2 + len(planned.windows[1:]) % 2
 
