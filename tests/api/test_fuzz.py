@@ -40,11 +40,14 @@ async def test_no_input_makes_the_server_fail(client: httpx.AsyncClient) -> None
         requests.append((route.replace("{x}", quote(segment, safe="") or "x"), params))
 
     collect()
+    # Segments that end in slashes, which the random ones reach only now and then.
+    requests += [("/articles/%2F", {}), ("/tags/%2F%2F/articles", {}), ("/articles/a%2F", {})]
     for path, params in requests:
         response = await client.get(path, params=params)
         if unquote(path).endswith("/") and response.status_code == 307:
-            # A trailing slash, even an encoded one, is redirected to the path without it.
-            assert httpx.URL(response.headers["location"]).path == unquote(path)[:-1]
+            # Trailing slashes, even encoded ones, are redirected to the path without them (all
+            # of them: a segment of "/" makes "/articles//").
+            assert httpx.URL(response.headers["location"]).path == unquote(path).rstrip("/")
             continue
         assert response.status_code in (200, 304, 400, 404, 422), (path, params, response.text)
         if response.status_code >= 400:
