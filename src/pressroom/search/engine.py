@@ -134,22 +134,11 @@ class NewestSeen:
 @dataclass(frozen=True, slots=True)
 class WindowMarkers:
     """The windows of a search as pressroom.search_windows() and suggest_windows() take them
-    (migrations 0014 and 0017): each window's time markers (markers.py; None where time does
-    not narrow it), those of each window and the next together, and its exact bounds."""
+    (migrations 0014, 0017, 0018), as array literals (db/arrays.py): each window's time markers
+    (markers.py; NULL where time does not narrow it), those of each window and the next
+    together (NULL for the last), and its exact bounds."""
 
-    markers: tuple[str | None, ...]
-    pairs: tuple[str | None, ...]  # window i and i + 1 together (None for the last)
-    starts: tuple[datetime | None, ...]
-    ends: tuple[datetime | None, ...]
     windows: tuple[Window, ...]
-    arrays: WindowArrays  # the same as array literals
-
-
-@dataclass(frozen=True, slots=True)
-class WindowArrays:
-    """WindowMarkers' arrays as the literals the statements take (db/arrays.py), built once per
-    day and filter with the markers."""
-
     markers: str  # tsquery[]
     pairs: str  # tsquery[]
     starts: str  # timestamptz[]
@@ -181,14 +170,11 @@ def _window_markers(
         None,
     ]
     return WindowMarkers(
-        markers=tuple(markers),
-        pairs=tuple(pairs),
-        starts=tuple(starts),
-        ends=tuple(ends),
         windows=planned,
-        arrays=WindowArrays(
-            array_literal(markers), array_literal(pairs), array_literal(starts), array_literal(ends)
-        ),
+        markers=array_literal(markers),
+        pairs=array_literal(pairs),
+        starts=array_literal(starts),
+        ends=array_literal(ends),
     )
 
 
@@ -249,9 +235,9 @@ def walk_arguments(
     return planned, [
         compiled.matching,
         compiled.tsquery,
-        planned.arrays.markers,
-        planned.arrays.starts,
-        planned.arrays.ends,
+        planned.markers,
+        planned.starts,
+        planned.ends,
         array_literal(bounds),
         where.site,
         where.language,
@@ -261,7 +247,7 @@ def walk_arguments(
         after[0] if after else None,
         after[1] if after else None,
         wanted,
-        planned.arrays.pairs,
+        planned.pairs,
     ]
 
 

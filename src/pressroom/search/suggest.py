@@ -48,14 +48,14 @@ def suggest_arguments(
     planned = window_markers(where, anchor)
     return [
         tsquery,
-        planned.arrays.markers,
-        planned.arrays.starts,
-        planned.arrays.ends,
+        planned.markers,
+        planned.starts,
+        planned.ends,
         where.site,
         where.language,
         filter_language(where),
         limit,
-        planned.arrays.pairs,
+        planned.pairs,
     ]
 
 
