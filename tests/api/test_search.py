@@ -17,6 +17,9 @@ from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.load import load_articles
 from pressroom.sample import SampleArticle
+from pressroom.search.engine import WALK, SearchFilter, walk_arguments
+from pressroom.search.syntax import parse_query
+from pressroom.search.tsquery import compile_query
 from tests.api.conftest import app_settings, open_client
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -71,6 +74,21 @@ ARTICLES = [
         _article(f"harbour-{n}", f"Harbour report {n}", days_ago=n * 0.7, body="harbour")
         for n in range(PAGED)
     ],
+    # The newest "lighthouse" articles hold it in their bodies only; older ones in their titles,
+    # which outrank them (relevance 1 against 0.1) for about three half-lives.
+    *[
+        _article(
+            f"lighthouse-body-{n}",
+            f"Coastal notes {n}",
+            days_ago=0.1 * (n + 1),
+            body="The lighthouse keeper waved.",
+        )
+        for n in range(6)
+    ],
+    _article("lighthouse-reversed", "Keeper of the lighthouse", days_ago=9),
+    _article("lighthouse-demolished", "Lighthouse restored", days_ago=10, body="Once demolished."),
+    _article("lighthouse-elsewhere", "Lighthouse tours", days_ago=11, site="other.example"),
+    _article("lighthouse-title", "Lighthouse keeper retires", days_ago=12),
 ]
 
 
@@ -175,6 +193,58 @@ async def test_pages_cover_every_match_once(http: httpx.AsyncClient) -> None:
     assert sorted(seen) == sorted(f"harbour-{n}" for n in range(PAGED))
     # Equal relevance, so freshness decides: newest first.
     assert seen == [f"harbour-{n}" for n in range(PAGED)]
+
+
+async def test_older_titles_outrank_a_page_of_newer_body_only_matches(
+    http: httpx.AsyncClient,
+) -> None:
+    """The six newest matches fill a page of three from their bodies; the titles a week and
+    more older outrank them all the same, with every filter and exclusion applied to them."""
+    assert _urls(await _search(http, q="lighthouse", limit=3)) == [
+        "lighthouse-reversed",
+        "lighthouse-demolished",
+        "lighthouse-elsewhere",
+    ]
+    assert _urls(await _search(http, q="lighthouse -demolished", limit=3)) == [
+        "lighthouse-reversed",
+        "lighthouse-elsewhere",
+        "lighthouse-title",
+    ]
+    assert _urls(await _search(http, q="lighthouse", site="news.example", limit=3)) == [
+        "lighthouse-reversed",
+        "lighthouse-demolished",
+        "lighthouse-title",
+    ]
+    assert _urls(await _search(http, q='"lighthouse keeper"', limit=3)) == [
+        "lighthouse-title",
+        "lighthouse-body-0",
+        "lighthouse-body-1",
+    ]
+
+
+async def test_past_a_full_pages_body_floor_only_heads_are_read(search_db: DatabaseTargets) -> None:
+    """Migration 0019: once the page is full of body-only matches, older articles can enter it
+    only by their heads, and the walk reads nothing else: it found the titles of nine days and
+    more, yet read every match only of the first two days, where it counted them."""
+    conn = await asyncpg.connect(search_db.reader)
+    try:
+        compiled = await compile_query(conn, parse_query("lighthouse"), None)
+        _, arguments = walk_arguments(SearchFilter(), compiled, NOW, timedelta(days=7), None, 3)
+        walked = await conn.fetchrow(f"SELECT * FROM {WALK} AS p", *arguments)
+        assert walked is not None
+        urls = await conn.fetch(
+            "SELECT canonical_url FROM pressroom.articles WHERE id = ANY($1::bigint[])",
+            walked["ids"],
+        )
+    finally:
+        await conn.close()
+    assert {row["canonical_url"].rsplit("/", 1)[-1] for row in urls} == {
+        "lighthouse-reversed",
+        "lighthouse-demolished",
+        "lighthouse-elsewhere",
+    }
+    assert walked["matches"] == 6
+    assert walked["read_from"] > NOW - timedelta(days=3)
 
 
 async def test_a_cursor_belongs_to_its_search(http: httpx.AsyncClient) -> None:

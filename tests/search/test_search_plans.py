@@ -49,7 +49,7 @@ async def _nested_plans(conn: asyncpg.Connection, sql: str, args: list[object]) 
 @pytest.mark.parametrize(
     "where", [SearchFilter(), SearchFilter(language="fa"), SearchFilter(site="SITE")]
 )
-async def test_search_statements_use_the_terms_index(
+async def test_search_statements_use_the_terms_and_heads_indexes(
     corpus: DatabaseTargets, where: SearchFilter
 ) -> None:
     assert corpus.admin is not None  # LOAD 'auto_explain' is a superuser's
@@ -79,6 +79,8 @@ async def test_search_statements_use_the_terms_index(
     for plan in plans:
         assert "Seq Scan" not in plan, plan
     assert "Bitmap Index Scan on search_documents_terms" in windows[0], windows
+    # Past a full page's body-only floor, heads are read from their own index (migration 0019).
+    assert "Bitmap Index Scan on search_documents_head" in windows[0], windows
 
 
 async def _window_plans(
