@@ -14,6 +14,7 @@ from pressroom.ingest.load import load_articles
 from pressroom.ingest.merge import upsert_sites
 from pressroom.ingest.settle import settle_after_load
 from pressroom.sample import generate_articles, sample_sites
+from pressroom.search.engine import MARK_END, MARK_START
 from pressroom.search.syntax import parse_query
 from pressroom.search.tsquery import compile_query
 
@@ -141,6 +142,31 @@ async def test_documents_go_with_their_articles(writer: asyncpg.Connection) -> N
     await writer.execute("DELETE FROM pressroom.article_urls WHERE article_id = $1", article_id)
     await writer.execute("DELETE FROM pressroom.articles WHERE id = $1", article_id)
     assert await writer.fetchval(documents, article_id) == 0
+
+
+async def test_texts_to_highlight_follow_their_articles(writer: asyncpg.Connection) -> None:
+    """Migration 0020: snippets are marked in the title and summary normalised when the article
+    is written, which edits rewrite, deletions remove, and nobody else writes."""
+    article_id = await _one_article(
+        writer, "marked", language="fa", title="كتاب\u200cها", summary="۳٫۲ درصد", tags=()
+    )
+    texts = "SELECT (title, summary) FROM pressroom.highlight_texts WHERE article_id = $1"
+    assert await writer.fetchval(texts, article_id) == ("کتاب ها", "3.2 درصد")
+    # The marks a search puts around its matches cannot come from the text itself.
+    await writer.execute(
+        "UPDATE pressroom.articles SET title = $2 WHERE id = $1",
+        article_id,
+        f"{MARK_START}دفتر{MARK_END}",
+    )
+    assert await writer.fetchval(texts, article_id) == ("دفتر", "3.2 درصد")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await writer.execute(
+            "UPDATE pressroom.highlight_texts SET title = 'forged' WHERE article_id = $1",
+            article_id,
+        )
+    await writer.execute("DELETE FROM pressroom.article_urls WHERE article_id = $1", article_id)
+    await writer.execute("DELETE FROM pressroom.articles WHERE id = $1", article_id)
+    assert await writer.fetchval(texts, article_id) is None
 
 
 async def test_pairs_of_neighbouring_words_are_terms(writer: asyncpg.Connection) -> None:

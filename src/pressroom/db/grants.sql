@@ -22,9 +22,13 @@ BEGIN
             GRANT USAGE, SELECT ON SEQUENCES TO pressroom_writer;
         -- The version table is the owner's business.
         REVOKE INSERT, UPDATE, DELETE ON pressroom.alembic_version FROM pressroom_writer;
-        -- Search documents are derived from articles by the owner's triggers, and only by them.
+        -- Search documents and the texts their snippets are highlighted in are derived from
+        -- articles by the owner's triggers, and only by them.
         IF to_regclass('pressroom.search_documents') IS NOT NULL THEN
             REVOKE INSERT, UPDATE, DELETE ON pressroom.search_documents FROM pressroom_writer;
+        END IF;
+        IF to_regclass('pressroom.highlight_texts') IS NOT NULL THEN
+            REVOKE INSERT, UPDATE, DELETE ON pressroom.highlight_texts FROM pressroom_writer;
         END IF;
     END IF;
 END

@@ -18,7 +18,10 @@ from datetime import date
 import asyncpg
 
 PARENTS = ("pressroom.articles", "pressroom.article_tags")
-OTHERS = "pressroom.sites, pressroom.tags, pressroom.article_urls, pressroom.search_documents"
+OTHERS = (
+    "pressroom.sites, pressroom.tags, pressroom.article_urls, pressroom.search_documents,"
+    " pressroom.highlight_texts"
+)
 
 # Only as the owner, as VACUUM does (which skips other roles' tables with a warning): a load
 # given a single non-owner URL settles what it can.

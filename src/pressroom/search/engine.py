@@ -104,8 +104,10 @@ def _encode(as_of: datetime, score: float, last_id: int, fingerprint: str) -> st
 
 
 # Highlighting runs on the normalised text, the text the query's words were matched in, so
-# "كتاب" typed on an Arabic keyboard highlights "کتاب". Titles are highlighted whole; summaries
-# give up to two fragments. Bodies are never read: snippets come from title and summary.
+# "كتاب" typed on an Arabic keyboard highlights "کتاب": pressroom.highlight_texts, normalised
+# when the article is written, without these marks (migration 0020). Titles are highlighted
+# whole; summaries give up to two fragments. Bodies are never read: snippets come from title
+# and summary.
 TITLE_HEADLINE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_END}"
 SUMMARY_HEADLINE = (
     f'MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
@@ -191,21 +193,21 @@ pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::tsquery[], $15::tex
                          $7, $8, $9::tsquery, $10, $11, $12, $13, $14)
 """
 
-# One statement: the walk, then what the page shows, highlighted, for the page's rows only.
+# One statement: the walk, then what the page shows, highlighted, for the page's rows only
+# (arguments $16 and $17: the headline options).
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        CASE WHEN r.n < $14 THEN
-           ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.title, $16, '')),
-                       $2::tsquery, $17) END AS title_marked,
+           ts_headline(pressroom.search_config(d.language), h.title, $2::tsquery, $16)
+       END AS title_marked,
        CASE WHEN r.n < $14 THEN
-           ts_headline(pressroom.search_config(d.language),
-                       pressroom.normalize_text(translate(d.summary, $16, '')),
-                       $2::tsquery, $18) END AS summary_marked
+           ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery, $17)
+       END AS summary_marked
   FROM {WALK} AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
   LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
+  LEFT JOIN pressroom.highlight_texts h ON h.article_id = r.id
   LEFT JOIN pressroom.sites t ON t.id = d.site_id
  ORDER BY r.n
 """  # noqa: S608 - constants
@@ -262,7 +264,7 @@ def search_arguments(
 ) -> tuple[WindowMarkers, list[object]]:
     """The arguments of SEARCH (public so the plan test can run the same search)."""
     planned, arguments = walk_arguments(where, compiled, as_of, half_life, after, wanted, anchor)
-    return planned, [*arguments, MARK_START + MARK_END, TITLE_HEADLINE, SUMMARY_HEADLINE]
+    return planned, [*arguments, TITLE_HEADLINE, SUMMARY_HEADLINE]
 
 
 def marked_to_html(text: str) -> str:
