@@ -89,6 +89,19 @@ ARTICLES = [
     _article("lighthouse-demolished", "Lighthouse restored", days_ago=10, body="Once demolished."),
     _article("lighthouse-elsewhere", "Lighthouse tours", days_ago=11, site="other.example"),
     _article("lighthouse-title", "Lighthouse keeper retires", days_ago=12),
+    # A phrase across a stopword is found by the pair 'beacon 2 hope'; "Beacon brings hope"
+    # holds 'beacon' <2> 'hope' in its head but not that pair.
+    *[
+        _article(
+            f"beacon-body-{n}",
+            f"Coastal diary {n}",
+            days_ago=0.1 * (n + 1),
+            body="A beacon of hope.",
+        )
+        for n in range(4)
+    ],
+    _article("beacon-title", "Beacon of hope rises", days_ago=5),
+    _article("beacon-unpaired", "Beacon brings hope", days_ago=4),
 ]
 
 
@@ -219,6 +232,11 @@ async def test_older_titles_outrank_a_page_of_newer_body_only_matches(
         "lighthouse-title",
         "lighthouse-body-0",
         "lighthouse-body-1",
+    ]
+    assert _urls(await _search(http, q='"beacon of hope"', limit=3)) == [
+        "beacon-title",
+        "beacon-body-0",
+        "beacon-body-1",
     ]
 
 

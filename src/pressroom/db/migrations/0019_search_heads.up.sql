@@ -7,7 +7,8 @@
 -- hold the search can, down to migration 0018's floor. Those are found through the index of
 -- heads (search_documents_head), whose postings are a fraction of the terms': two common words
 -- filled their page in two or three weeks, then read three more weeks of the terms index for
--- the few titles that might outrank them.
+-- the few titles that might outrank them. What heads find is checked against the terms when a
+-- head holding the search does not prove the document matches (exclusions, phrases).
 --
 -- search_windows() keeps its arguments and results; read_from is now where the matches were
 -- last read whole (the heads read past it are ranked, not counted).
@@ -53,10 +54,15 @@ DECLARE
     least_floor_score constant double precision := power(2, -max_half_lives);
     -- The relevance of a match whose head (title, summary, tags) does not hold the search: its
     -- body does (search/ranking.py). Only a match whose head holds it can be more relevant.
-    body_relevance constant double precision := 0.1;
-    -- A head without an excluded word says nothing of the body: such searches check the terms
-    -- of the matches they find by their heads. A '!' inside a lexeme only costs that check.
-    excludes constant boolean := position('!' IN ranked::text) > 0;
+    -- A real, as the literal 0.1 was beside ts_rank_cd()'s real until migration 0018: the same
+    -- scores, so the cursors of pages served before stay exact.
+    body_relevance constant real := 0.1;
+    -- What the heads' index finds is checked against the terms when a head holding the search
+    -- does not say the document matches it: a head without an excluded word says nothing of
+    -- the body, and a phrase found in a head may lack the pairs the terms are matched by ("State
+    -- Department art" holds 'state' <2> 'art', but its pairs are 'state depart' and 'depart
+    -- art', not 'state 2 art'). A '!' or '<' inside a lexeme only costs that check.
+    recheck_terms constant boolean := ranked::text ~ '[!<]';
     head_site_key tsquery := ranked;
     head_language_key tsquery := coalesce(language_marker, ranked);
     head_first tsquery;
@@ -228,7 +234,7 @@ BEGIN
                                    AND d.published_at >= start_at
                                    AND d.published_at < head_until
                                    AND (window_ends[i] IS NULL OR d.published_at < window_ends[i])
-                                   AND (NOT excludes OR d.terms @@ words)) c) m
+                                   AND (NOT recheck_terms OR d.terms @@ words)) c) m
                  -- The rows past the cursor first; a window with none keeps one row before it
                  -- all the same, which carries the window's count of matches.
                  ORDER BY beyond DESC, m.score DESC, m.id DESC
