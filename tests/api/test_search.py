@@ -51,6 +51,15 @@ def _article(
     )
 
 
+def _newest_with_body(slug: str, title: str, body: str, count: int) -> list[SampleArticle]:
+    """`count` articles of the last hours, one every 2.4 hours, that hold `body` in their
+    bodies only: relevance 0.1 each."""
+    return [
+        _article(f"{slug}-{n}", f"{title} {n}", days_ago=0.1 * (n + 1), body=body)
+        for n in range(count)
+    ]
+
+
 ARTICLES = [
     _article("title-match", "Metro line opens", body="Officials cut a ribbon."),
     _article("body-match", "City news roundup", body="Among other things, the metro was late."),
@@ -76,30 +85,14 @@ ARTICLES = [
     ],
     # The newest "lighthouse" articles hold it in their bodies only; older ones in their titles,
     # which outrank them (relevance 1 against 0.1) for about three half-lives.
-    *[
-        _article(
-            f"lighthouse-body-{n}",
-            f"Coastal notes {n}",
-            days_ago=0.1 * (n + 1),
-            body="The lighthouse keeper waved.",
-        )
-        for n in range(6)
-    ],
+    *_newest_with_body("lighthouse-body", "Coastal notes", "The lighthouse keeper waved.", 6),
     _article("lighthouse-reversed", "Keeper of the lighthouse", days_ago=9),
     _article("lighthouse-demolished", "Lighthouse restored", days_ago=10, body="Once demolished."),
     _article("lighthouse-elsewhere", "Lighthouse tours", days_ago=11, site="other.example"),
     _article("lighthouse-title", "Lighthouse keeper retires", days_ago=12),
     # A phrase across a stopword is found by the pair 'beacon 2 hope'; "Beacon brings hope"
     # holds 'beacon' <2> 'hope' in its head but not that pair.
-    *[
-        _article(
-            f"beacon-body-{n}",
-            f"Coastal diary {n}",
-            days_ago=0.1 * (n + 1),
-            body="A beacon of hope.",
-        )
-        for n in range(4)
-    ],
+    *_newest_with_body("beacon-body", "Coastal diary", "A beacon of hope.", 4),
     _article("beacon-title", "Beacon of hope rises", days_ago=5),
     _article("beacon-unpaired", "Beacon brings hope", days_ago=4),
 ]
