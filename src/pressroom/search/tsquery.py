@@ -8,12 +8,11 @@ PostgreSQL returned, so nothing the user typed is ever read as tsquery syntax.
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import asyncpg
 
+from pressroom.search.expiring import ExpiringCache
 from pressroom.search.syntax import Alternatives, SearchSyntax, Term
 
 # A phrase's pairs of neighbouring words are what a search over documents' terms finds it by
@@ -54,32 +53,10 @@ class Leaf:
         return f"{self.pairs} & ({self.query})" if self.pairs else self.query
 
 
-class LeafQueries:
-    """Compiled words and phrases, kept a while: searches repeat (a popular name, today's
-    topic), and compiling costs a round trip and about a millisecond of the database's time.
-    Entries expire, so a migration that changes normalisation or stopwords is picked up
-    without a restart, after at most `ttl_s`."""
-
-    def __init__(self, max_entries: int = 10_000, ttl_s: float = 600.0) -> None:
-        self.max_entries = max_entries
-        self.ttl_s = ttl_s
-        self._entries: OrderedDict[LeafKey, tuple[Leaf, float]] = OrderedDict()
-
-    def get(self, key: LeafKey) -> Leaf | None:
-        found = self._entries.get(key)
-        if found is None or found[1] < time.monotonic():
-            return None
-        self._entries.move_to_end(key)
-        return found[0]
-
-    def put(self, key: LeafKey, leaf: Leaf) -> None:
-        self._entries[key] = (leaf, time.monotonic() + self.ttl_s)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-
-
-_compiled = LeafQueries()
+# Compiled words and phrases, kept a while: searches repeat (a popular name, today's topic), and
+# compiling costs a round trip and about a millisecond of the database's time. Entries expire,
+# so a migration that changes normalisation or stopwords is picked up without a restart.
+_compiled: ExpiringCache[LeafKey, Leaf] = ExpiringCache()
 
 
 @dataclass(frozen=True, slots=True)
