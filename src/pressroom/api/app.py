@@ -21,6 +21,7 @@ from pressroom.events.feed import FeedSignal
 from pressroom.events.sequencer import Sequencer
 from pressroom.logs import configure_logging
 from pressroom.metrics import Metrics
+from pressroom.search.corrections import CorrectionMemory
 from pressroom.search.engine import NewestSeen
 from pressroom.tasks import cancel_and_wait
 
@@ -85,8 +86,10 @@ def create_app(settings: Settings | None = None, targets: DatabaseTargets | None
     app.state.write_database = write_database
     app.state.feed_signal = feed_signal
     app.state.metrics = metrics
-    # What the searches saw of the newest article: their windows count back from it.
+    # What the searches saw of the newest article: their windows count back from it. And the
+    # spelling corrections they were given, which searches that find nothing ask for again.
     app.state.newest_seen = NewestSeen()
+    app.state.corrections = CorrectionMemory()
     install_problem_handlers(app)
     app.include_router(articles.router)
     app.include_router(writes.router)

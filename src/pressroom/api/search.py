@@ -73,6 +73,7 @@ async def search(
             limit=limit,
             half_life=timedelta(days=settings.search_half_life_days),
             newest=request.app.state.newest_seen,
+            corrections=request.app.state.corrections,
         )
     return json_response(request, result.as_json(), CACHE_LIST)
 
@@ -97,6 +98,11 @@ async def suggest(
     where = _filter(site, lang)
     async with reading(request) as conn:
         found = await suggest_titles(
-            conn, q, where, limit=limit, newest=request.app.state.newest_seen
+            conn,
+            q,
+            where,
+            limit=limit,
+            newest=request.app.state.newest_seen,
+            corrections=request.app.state.corrections,
         )
     return json_response(request, {"items": found.items, "corrected": found.corrected}, CACHE_LIST)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from pressroom.search.expiring import ExpiringCache
 from pressroom.search.syntax import Alternatives, SearchSyntax, Term, parse_query
 from pressroom.search.tsquery import CompiledQuery, compile_query
 
@@ -47,14 +48,36 @@ def _words(syntax: SearchSyntax) -> list[str]:
     return [word for term in syntax.leaves() if not term.negated for word in term.text.split()]
 
 
+# Each word's answer ('' for a word to keep), by the word and whether it is being typed. Kept by
+# the callers, one per database (the API keeps one for its pool): a search that finds nothing
+# and a suggestion short of titles ask for their words, and most are known words that simply
+# never meet (two words, or a word and a site) or a title's rarer beginnings, which paid a
+# round trip each time to be told so. A word that becomes known with new titles is no longer
+# corrected once its entry expires (ExpiringCache: ten minutes).
+CorrectionMemory = ExpiringCache[tuple[str, bool], str]
+
+
 async def corrected_words(
-    conn: asyncpg.Connection, syntax: SearchSyntax, *, last_is_prefix: bool
+    conn: asyncpg.Connection,
+    syntax: SearchSyntax,
+    *,
+    last_is_prefix: bool,
+    memory: CorrectionMemory | None = None,
 ) -> dict[int, str]:
-    """Position (among the words of the positive terms) → correction, for the words to change."""
+    """Position (among the words of the positive terms) → correction, for the words to change;
+    the words `memory` knows are not asked for again."""
+    memory = CorrectionMemory() if memory is None else memory
     words = _words(syntax)
-    prefix_position = len(words) if last_is_prefix else 0
-    rows = await conn.fetch(CORRECTIONS, words, prefix_position)
-    return {i: row[0] for i, row in enumerate(rows) if row[0] is not None}
+    keys = [(word, last_is_prefix and n == len(words) - 1) for n, word in enumerate(words)]
+    answers = {key: answer for key in keys if (answer := memory.get(key)) is not None}
+    if missing := [key for key in dict.fromkeys(keys) if key not in answers]:
+        # The statement's position of the word being typed counts from 1; 0 is none.
+        typed = next((n for n, (_, prefix) in enumerate(missing, 1) if prefix), 0)
+        rows = await conn.fetch(CORRECTIONS, [word for word, _ in missing], typed)
+        for key, row in zip(missing, rows, strict=True):
+            answers[key] = row[0] or ""
+            memory.put(key, answers[key])
+    return {n: answers[key] for n, key in enumerate(keys) if answers[key]}
 
 
 def render(syntax: SearchSyntax, replace: Callable[[str], str]) -> str:
@@ -86,11 +109,14 @@ class Correction:
 
 
 async def corrected_search(
-    conn: asyncpg.Connection, syntax: SearchSyntax, language: str | None
+    conn: asyncpg.Connection,
+    syntax: SearchSyntax,
+    language: str | None,
+    memory: CorrectionMemory | None = None,
 ) -> Correction | None:
     """The search with its unknown words replaced by known ones, if any were, compiled; None
     when every word is known, or the corrected search has no word left to search for."""
-    corrections = await corrected_words(conn, syntax, last_is_prefix=False)
+    corrections = await corrected_words(conn, syntax, last_is_prefix=False, memory=memory)
     if not corrections:
         return None
     text = apply_corrections(syntax, corrections)

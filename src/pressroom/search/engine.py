@@ -24,7 +24,7 @@ from pressroom.content.cursor import (
     filter_fingerprint,
 )
 from pressroom.db.arrays import array_literal
-from pressroom.search.corrections import corrected_search
+from pressroom.search.corrections import CorrectionMemory, corrected_search
 from pressroom.search.markers import language_marker, time_markers
 from pressroom.search.ranking import Window, older_bound, windows
 from pressroom.search.syntax import SearchSyntax, parse_query
@@ -311,10 +311,12 @@ async def search_articles(
     half_life: timedelta,
     now: datetime | None = None,
     newest: NewestSeen | None = None,
+    corrections: CorrectionMemory | None = None,
 ) -> SearchResult:
     """One page of results; SearchSyntaxError for a search that cannot be read, and
     InvalidCursorError for a cursor of another search. `newest`, if given, anchors the windows
-    and learns what this search saw."""
+    and learns what this search saw; `corrections`, if given, remembers the answers of "did you
+    mean" (corrections.py)."""
     syntax = parse_query(q)
     fingerprint = _fingerprint(q, where)
     after: tuple[float, int] | None = None
@@ -323,7 +325,9 @@ async def search_articles(
         as_of, score, last_id = _decode(cursor, fingerprint)
         after = (score, last_id)
     seen = newest or NewestSeen()
-    return await _search(conn, syntax, where, as_of, half_life, after, limit, fingerprint, seen)
+    return await _search(
+        conn, syntax, where, as_of, half_life, after, limit, fingerprint, seen, corrections
+    )
 
 
 async def _search(
@@ -336,6 +340,7 @@ async def _search(
     limit: int,
     fingerprint: str,
     newest: NewestSeen,
+    corrections: CorrectionMemory | None,
 ) -> SearchResult:
     compiled = await compile_query(conn, syntax, where.language)
     if compiled.empty:
@@ -359,7 +364,7 @@ async def _search(
     )
     if not page and after is None:
         result.did_you_mean = await _did_you_mean(
-            conn, syntax, compiled, where, as_of, half_life, newest
+            conn, syntax, compiled, where, as_of, half_life, newest, corrections
         )
     return result
 
@@ -372,13 +377,14 @@ async def _did_you_mean(
     as_of: datetime,
     half_life: timedelta,
     newest: NewestSeen,
+    corrections: CorrectionMemory | None,
 ) -> str | None:
     """A corrected search that finds something with the same filters, or None. The check is a
     walk that stops at its first match: asking GIN whether anything at all matches builds the
     bitmap of every match before the first row (6-14 ms for a common English word on the
     million articles, measured), and ignoring the filters suggested corrections that found
     nothing either."""
-    correction = await corrected_search(conn, syntax, where.language)
+    correction = await corrected_search(conn, syntax, where.language, corrections)
     # A correction to the same lexemes ('players' for 'player': one stem) finds what the
     # search did, nothing.
     if correction is None or correction.compiled.matching == compiled.matching:

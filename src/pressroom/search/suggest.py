@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from pressroom.search.corrections import apply_corrections, corrected_words
+from pressroom.search.corrections import CorrectionMemory, apply_corrections, corrected_words
 from pressroom.search.engine import NewestSeen, SearchFilter, filter_language, window_markers
 from pressroom.search.syntax import QUOTES, SearchSyntax, parse_query
 from pressroom.search.tsquery import compile_query
@@ -90,14 +90,16 @@ async def suggest_titles(
     limit: int,
     now: datetime | None = None,
     newest: NewestSeen | None = None,
+    corrections: CorrectionMemory | None = None,
 ) -> Suggestions:
     """Titles for what has been typed so far; SearchSyntaxError when nothing readable was typed.
-    `newest` (what the searches saw) anchors the windows, as it does a search's."""
+    `newest` (what the searches saw) anchors the windows, as it does a search's; `corrections`
+    remembers the words' corrections (corrections.py)."""
     syntax = parse_query(q)
     moment = (newest or NewestSeen()).anchor(now or datetime.now(UTC))
     # A word is still being typed unless a space or a closing quote follows it.
     prefix = not (q[-1:].isspace() or q[-1:] in QUOTES)
-    return await _suggest(conn, syntax, where, prefix, limit, moment)
+    return await _suggest(conn, syntax, where, prefix, limit, moment, corrections)
 
 
 async def _suggest(
@@ -107,11 +109,12 @@ async def _suggest(
     prefix: bool,
     limit: int,
     moment: datetime,
+    memory: CorrectionMemory | None,
 ) -> Suggestions:
     items = await _titles(conn, syntax, where, prefix, limit, moment)
     if len(items) >= limit:
         return Suggestions(items, None)
-    corrections = await corrected_words(conn, syntax, last_is_prefix=prefix)
+    corrections = await corrected_words(conn, syntax, last_is_prefix=prefix, memory=memory)
     if not corrections:
         return Suggestions(items, None)
     corrected = apply_corrections(syntax, corrections)
