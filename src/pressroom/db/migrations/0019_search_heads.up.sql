@@ -196,54 +196,68 @@ BEGIN
             head_second := coalesce(window_markers[i], ranked);
         END IF;
         -- score = relevance × freshness (search/ranking.py); the keyset applies after the
-        -- count, so every page of a search counts the same matches. The conditions on
-        -- variables alone are decided once, before either index is read.
-        SELECT coalesce(array_agg(w.id) FILTER (WHERE w.beyond), '{}'),
-               coalesce(array_agg(w.score) FILTER (WHERE w.beyond), '{}'),
-               coalesce(max(w.matches), 0)
-          INTO found_ids, found_scores, found_matches
-          FROM (SELECT m.id, m.score, m.matches,
-                       after_id IS NULL OR (m.score, m.id) < (after_score, after_id) AS beyond
-                  FROM (SELECT c.id,
-                               CASE WHEN c.head @@ ranked
-                                    THEN greatest(least(ts_rank_cd(c.head, ranked), 1),
-                                                  body_relevance)
-                                    ELSE body_relevance END
-                               * power(2, -least(greatest(date_part('epoch', as_of - c.published_at), 0)
-                                                 / half_life_s, max_half_lives)) AS score,
-                               count(*) FILTER (WHERE c.counted) OVER () AS matches
-                          FROM (SELECT d.article_id AS id, d.head, d.published_at, true AS counted
-                                  FROM pressroom.search_documents d
-                                 WHERE (terms_from IS NULL
-                                        OR terms_from < coalesce(window_ends[i], 'infinity'))
-                                   AND d.terms @@ first_key
-                                   AND d.terms @@ second_key
-                                   AND d.terms @@ site_key
-                                   AND d.terms @@ language_key
-                                   AND (chosen_site IS NULL OR d.site_id = chosen_site)
-                                   AND (lang IS NULL OR d.language = lang)
-                                   AND (terms_from IS NULL OR d.published_at >= terms_from)
-                                   AND (window_ends[i] IS NULL OR d.published_at < window_ends[i])
-                                UNION ALL
-                                SELECT d.article_id, d.head, d.published_at, false
-                                  FROM pressroom.search_documents d
-                                 WHERE head_until IS NOT NULL
-                                   AND d.head @@ head_first
-                                   AND d.head @@ head_second
-                                   AND d.head @@ head_site_key
-                                   AND d.head @@ head_language_key
-                                   AND (chosen_site IS NULL OR d.site_id = chosen_site)
-                                   AND (lang IS NULL OR d.language = lang)
-                                   AND d.published_at >= start_at
-                                   AND d.published_at < head_until
-                                   AND (window_ends[i] IS NULL OR d.published_at < window_ends[i])
-                                   AND (NOT recheck_terms OR d.terms @@ words)) c) m
-                 -- The rows past the cursor first; a window with none keeps one row before it
-                 -- all the same, which carries the window's count of matches.
-                 ORDER BY beyond DESC, m.score DESC, m.id DESC
-                 LIMIT wanted) w;
+        -- count, so every page of a search counts the same matches.
+        found_ids := '{}';
+        found_scores := '{}';
+        found_matches := 0;
+        IF terms_from IS NULL OR terms_from < coalesce(window_ends[i], 'infinity') THEN
+            SELECT coalesce(array_agg(w.id) FILTER (WHERE w.beyond), '{}'),
+                   coalesce(array_agg(w.score) FILTER (WHERE w.beyond), '{}'),
+                   coalesce(max(w.matches), 0)
+              INTO found_ids, found_scores, found_matches
+              FROM (SELECT m.id, m.score, m.matches,
+                           after_id IS NULL OR (m.score, m.id) < (after_score, after_id) AS beyond
+                      FROM (SELECT d.article_id AS id,
+                                   CASE WHEN d.head @@ ranked
+                                        THEN greatest(least(ts_rank_cd(d.head, ranked), 1),
+                                                      body_relevance)
+                                        ELSE body_relevance END
+                                   * power(2, -least(greatest(date_part('epoch', as_of - d.published_at), 0)
+                                                     / half_life_s, max_half_lives)) AS score,
+                                   count(*) OVER () AS matches
+                              FROM pressroom.search_documents d
+                             WHERE d.terms @@ first_key
+                               AND d.terms @@ second_key
+                               AND d.terms @@ site_key
+                               AND d.terms @@ language_key
+                               AND (chosen_site IS NULL OR d.site_id = chosen_site)
+                               AND (lang IS NULL OR d.language = lang)
+                               AND (terms_from IS NULL OR d.published_at >= terms_from)
+                               AND (window_ends[i] IS NULL OR d.published_at < window_ends[i])) m
+                     -- The rows past the cursor first; a window with none keeps one row before
+                     -- it all the same, which carries the window's count of matches.
+                     ORDER BY beyond DESC, m.score DESC, m.id DESC
+                     LIMIT wanted) w;
+        END IF;
+        -- The heads past body_floor: ranked, past the cursor only, not counted. A statement of
+        -- its own, run only then: as a branch of the statement above it cost every window of
+        -- every search its executor's start-up (rare words 7% more, measured).
+        IF head_until IS NOT NULL THEN
+            SELECT found_ids || coalesce(array_agg(h.id), '{}'),
+                   found_scores || coalesce(array_agg(h.score), '{}')
+              INTO found_ids, found_scores
+              FROM (SELECT m.id, m.score
+                      FROM (SELECT d.article_id AS id,
+                                   greatest(least(ts_rank_cd(d.head, ranked), 1), body_relevance)
+                                   * power(2, -least(greatest(date_part('epoch', as_of - d.published_at), 0)
+                                                     / half_life_s, max_half_lives)) AS score
+                              FROM pressroom.search_documents d
+                             WHERE d.head @@ head_first
+                               AND d.head @@ head_second
+                               AND d.head @@ head_site_key
+                               AND d.head @@ head_language_key
+                               AND (chosen_site IS NULL OR d.site_id = chosen_site)
+                               AND (lang IS NULL OR d.language = lang)
+                               AND d.published_at >= start_at
+                               AND d.published_at < head_until
+                               AND (window_ends[i] IS NULL OR d.published_at < window_ends[i])
+                               AND (NOT recheck_terms OR d.terms @@ words)) m
+                     WHERE after_id IS NULL OR (m.score, m.id) < (after_score, after_id)
+                     ORDER BY m.score DESC, m.id DESC
+                     LIMIT wanted) h;
+        END IF;
         -- Most windows of a rare word find nothing, and the first that finds anything is the
-        -- best so far as it is.
+        -- best so far as it is (heads are read only once the page is full).
         IF cardinality(ids) = 0 THEN
             ids := found_ids;
             scores := found_scores;
