@@ -46,12 +46,11 @@ async def _nested_plans(conn: asyncpg.Connection, sql: str, args: list[object]) 
     ]
 
 
-@pytest.mark.parametrize(
-    "where", [SearchFilter(), SearchFilter(language="fa"), SearchFilter(site="SITE")]
-)
-async def test_search_statements_use_the_terms_index(
-    corpus: DatabaseTargets, where: SearchFilter
-) -> None:
+async def _every_persian_plans(
+    corpus: DatabaseTargets, where: SearchFilter, half_life: timedelta
+) -> list[str]:
+    """The plans of a search for every Persian document (one result), as of the newest one;
+    a site filter is the busiest Persian site's."""
     assert corpus.admin is not None  # LOAD 'auto_explain' is a superuser's
     conn = await asyncpg.connect(corpus.admin)
     try:
@@ -65,10 +64,19 @@ async def test_search_statements_use_the_terms_index(
         if where.site:
             where = SearchFilter(site=site)
         compiled = CompiledQuery(EVERY_PERSIAN, (), EVERY_PERSIAN)
-        _, args = search_arguments(where, compiled, newest, INSTANT, None, 1)
-        plans = await _nested_plans(conn, SEARCH, args)
+        _, args = search_arguments(where, compiled, newest, half_life, None, 1)
+        return await _nested_plans(conn, SEARCH, args)
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize(
+    "where", [SearchFilter(), SearchFilter(language="fa"), SearchFilter(site="SITE")]
+)
+async def test_search_statements_use_the_terms_index(
+    corpus: DatabaseTargets, where: SearchFilter
+) -> None:
+    plans = await _every_persian_plans(corpus, where, INSTANT)
     probes = [plan for plan in plans if "max(d.published_at)" in plan]
     windows = [plan for plan in plans if plan not in probes]
     # The newest and oldest documents, from their index; then one window, and
@@ -90,23 +98,7 @@ async def test_past_the_body_floor_heads_are_read_from_their_index(
     """Migration 0019. The language marker is in every Persian head but ranks as a body-only
     match would (it has no position): one match fills the page in the first window, and what is
     older can only outrank it by its head, which the next statements read."""
-    assert corpus.admin is not None
-    conn = await asyncpg.connect(corpus.admin)
-    try:
-        newest_persian = await conn.fetchrow(
-            "SELECT s.domain, max(d.published_at) FROM pressroom.search_documents d"
-            " JOIN pressroom.sites s ON s.id = d.site_id WHERE d.language = 'fa'"
-            " GROUP BY s.domain ORDER BY count(*) DESC LIMIT 1"
-        )
-        assert newest_persian is not None
-        site, newest = newest_persian
-        if where.site:
-            where = SearchFilter(site=site)
-        compiled = CompiledQuery(EVERY_PERSIAN, (), EVERY_PERSIAN)
-        _, args = search_arguments(where, compiled, newest, timedelta(days=7), None, 1)
-        plans = await _nested_plans(conn, SEARCH, args)
-    finally:
-        await conn.close()
+    plans = await _every_persian_plans(corpus, where, timedelta(days=7))
     heads = [plan for plan in plans if "d.head @@ head_first" in plan]
     assert heads, plans
     for plan in plans:
