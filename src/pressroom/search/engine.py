@@ -136,7 +136,7 @@ class NewestSeen:
 @dataclass(frozen=True, slots=True)
 class WindowMarkers:
     """The windows of a search as pressroom.search_windows() and suggest_windows() take them
-    (migrations 0014, 0017, 0018), as array literals (db/arrays.py): each window's time markers
+    (migrations 0014, 0017-0019), as array literals (db/arrays.py): each window's time markers
     (markers.py; NULL where time does not narrow it), those of each window and the next
     together (NULL for the last), and its exact bounds."""
 

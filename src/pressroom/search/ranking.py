@@ -22,10 +22,12 @@ the bound of everything older. A very common word fills its k results in the fir
 stops there, instead of ranking every article that contains it; a rare word reads all windows,
 but then there are few articles to rank. The first window is the last two days, the second the
 rest of the week, and each after that reaches twice as far back as the last (14, 28... days);
-pressroom.search_windows() (migrations 0014, 0017, 0018) reads the first alone, then two at a
-time until its page is full, then one at a time, and that one only from the moment where
+pressroom.search_windows() (migrations 0014, 0017, 0018, 0019) reads the first alone, then two
+at a time until its page is full, then one at a time, and that one only from the moment where
 freshness falls to the k-th best score: a common word that ends a window just short of the
-bound reads the next few days, not the next few months.
+bound reads the next few days, not the next few months. A match whose head does not hold the
+search has relevance 0.1, so it drops out of a full page log2(10) half-lives sooner; past that
+moment only the matches whose heads hold the search are read, from the heads' own index.
 """
 
 from __future__ import annotations
