@@ -17,7 +17,15 @@ from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.load import load_articles
 from pressroom.sample import SampleArticle
-from pressroom.search.engine import WALK, SearchFilter, walk_arguments
+from pressroom.search.engine import (
+    MARK_START,
+    SUMMARY_HEADLINE,
+    TITLE_HEADLINE,
+    WALK,
+    SearchFilter,
+    marks_probe,
+    walk_arguments,
+)
 from pressroom.search.syntax import parse_query
 from pressroom.search.tsquery import compile_query
 from tests.api.conftest import app_settings, open_client
@@ -67,6 +75,13 @@ ARTICLES = [
     _article("stale", "Storm warning issued", days_ago=60, body="Heavy rain expected."),
     _article("tagged", "Officials meet", tags=("Climate Crisis",)),
     _article("markup", "<b>Alert</b> & floods", summary="Floods <script>x</script> in the north"),
+    # Found by its body alone: its snippets are its title and summary's opening as written.
+    _article(
+        "quiet-head",
+        "Ferry <timetable> for ۱۴۰۳",
+        summary=" ".join(f"w{n}" for n in range(40)) + " <end>",
+        body="The ferryman waved.",
+    ),
     _article(
         "persian",
         "کتاب‌های تازه در نمایشگاه تهران",
@@ -156,6 +171,8 @@ async def test_persian_typed_on_an_arabic_keyboard(http: httpx.AsyncClient) -> N
     assert _urls(body) == ["persian"]
     highlight = body["items"][0]["highlight"]
     assert "<mark>نمایشگاه</mark>" in highlight["title"]
+    # The summary holds neither word: it is shown as written.
+    assert highlight["summary"] == "ناشران از استقبال خوانندگان گفتند"
 
 
 async def test_phrases_exclusions_and_alternatives(http: httpx.AsyncClient) -> None:
@@ -171,6 +188,63 @@ async def test_snippets_are_escaped_html_with_marks(http: httpx.AsyncClient) -> 
     # Fragments drop markup altogether; whatever is left is escaped.
     assert "<script" not in highlight["summary"]
     assert "<mark>Floods</mark>" in highlight["summary"]
+
+
+async def test_snippets_of_a_body_only_match_are_its_text_as_written(
+    http: httpx.AsyncClient,
+) -> None:
+    body = await _search(http, q="ferryman")
+    assert _urls(body) == ["quiet-head"]
+    highlight = body["items"][0]["highlight"]
+    # Not normalised (the Persian digits stay), escaped, and nothing marked.
+    assert highlight["title"] == "Ferry &lt;timetable&gt; for ۱۴۰۳"
+    assert highlight["summary"] == " ".join(f"w{n}" for n in range(30)) + " …"
+
+
+MARKED_SEARCHES = [
+    "metro", "floods", "ribbon or floods", "كتابهاي نمايشگاه", "«سازمان ملل» -تهران",
+    '"beacon of hope"', "beacon hope", "storm warning", "lighthouse keeper", "ناشران", "w7 w33",
+]  # fmt: skip
+
+
+# "climate" is in a tag only, "ferryman" in a body only: nothing to mark anywhere.
+@pytest.mark.parametrize(
+    ("q", "marked"),
+    [(q, True) for q in MARKED_SEARCHES] + [("climate", False), ("ferryman", False)],
+)
+async def test_a_heads_part_is_probed_exactly_where_ts_headline_marks_it(
+    search_db: DatabaseTargets, q: str, marked: bool
+) -> None:
+    """The search skips ts_headline where marks_probe() says there is nothing to mark: on every
+    article, the probe of a title and of a summary agrees with whether ts_headline marks it."""
+    conn = await asyncpg.connect(search_db.reader)
+    try:
+        compiled = await compile_query(conn, parse_query(q), None)
+        rows = await conn.fetch(
+            """
+            SELECT d.article_id,
+                   d.head @@ $2::tsquery AS title_probed,
+                   strpos(ts_headline(pressroom.search_config(d.language), h.title, $1::tsquery,
+                                      $4), $6) > 0 AS title_marked,
+                   d.head @@ $3::tsquery AS summary_probed,
+                   strpos(ts_headline(pressroom.search_config(d.language), h.summary,
+                                      $1::tsquery, $5), $6) > 0 AS summary_marked
+              FROM pressroom.search_documents d
+              JOIN pressroom.highlight_texts h USING (article_id)
+            """,
+            compiled.tsquery,
+            marks_probe(compiled.tsquery, "A"),
+            marks_probe(compiled.tsquery, "B"),
+            TITLE_HEADLINE,
+            SUMMARY_HEADLINE,
+            MARK_START,
+        )
+    finally:
+        await conn.close()
+    assert any(row["title_marked"] or row["summary_marked"] for row in rows) == marked
+    for row in rows:
+        assert row["title_probed"] == row["title_marked"], row["article_id"]
+        assert row["summary_probed"] == row["summary_marked"], row["article_id"]
 
 
 async def test_filters(http: httpx.AsyncClient) -> None:

@@ -8,6 +8,7 @@ freshness, and with it every score, is the same on every page of one search.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -108,11 +109,27 @@ def _encode(as_of: datetime, score: float, last_id: int, fingerprint: str) -> st
 # when the article is written, without these marks (migration 0020). Titles are highlighted
 # whole; summaries give up to two fragments. Bodies are never read: snippets come from title
 # and summary.
+SUMMARY_WORDS = 30
 TITLE_HEADLINE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_END}"
 SUMMARY_HEADLINE = (
-    f'MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
+    f'MaxWords={SUMMARY_WORDS}, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
     f"StartSel={MARK_START}, StopSel={MARK_END}"
 )
+
+# A lexeme as PostgreSQL writes it in a tsquery: quoted, its quotes doubled, its backslashes
+# escaped. Taken as PostgreSQL wrote it, it is valid tsquery syntax as it is.
+QUOTED_LEXEME = re.compile(r"'(?:[^'\\]|''|\\.)*'")
+
+
+@lru_cache(maxsize=4096)
+def marks_probe(tsquery: str, weight: str) -> str:
+    """A tsquery that holds where a search's word stands in the part of a head with this weight
+    (A the title, B the summary): where ts_headline would find something to mark. ts_headline
+    parses its text again with the search configuration, 6 µs a title and 29 µs a summary
+    (measured on 2,000 of the sample's), while this test reads the head's lexemes and their
+    weights, well under a microsecond; most matches of common words are in the body alone."""
+    lexemes = dict.fromkeys(QUOTED_LEXEME.findall(tsquery))
+    return " | ".join(f"{lexeme}:{weight}" for lexeme in lexemes)
 
 
 @dataclass(slots=True)
@@ -194,14 +211,16 @@ pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::tsquery[], $15::tex
 """
 
 # One statement: the walk, then what the page shows, highlighted, for the page's rows only
-# (arguments $16 and $17: the headline options).
+# (arguments $16 and $17: the headline options), and only where the title or the summary holds
+# a word of the search ($18 and $19: marks_probe()). Elsewhere the text is shown as written.
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
-       CASE WHEN r.n < $14 THEN
+       d.summary,
+       CASE WHEN r.n < $14 AND d.head @@ $18::tsquery THEN
            ts_headline(pressroom.search_config(d.language), h.title, $2::tsquery, $16)
        END AS title_marked,
-       CASE WHEN r.n < $14 THEN
+       CASE WHEN r.n < $14 AND d.head @@ $19::tsquery THEN
            ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery, $17)
        END AS summary_marked
   FROM {WALK} AS p
@@ -264,7 +283,8 @@ def search_arguments(
 ) -> tuple[WindowMarkers, list[object]]:
     """The arguments of SEARCH (public so the plan test can run the same search)."""
     planned, arguments = walk_arguments(where, compiled, as_of, half_life, after, wanted, anchor)
-    return planned, [*arguments, TITLE_HEADLINE, SUMMARY_HEADLINE]
+    probes = [marks_probe(compiled.tsquery, weight) for weight in "AB"]
+    return planned, [*arguments, TITLE_HEADLINE, SUMMARY_HEADLINE, *probes]
 
 
 def marked_to_html(text: str) -> str:
@@ -272,12 +292,26 @@ def marked_to_html(text: str) -> str:
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
+def summary_opening(summary: str) -> str:
+    """The first words of a summary that holds none of the search's words, as many as a
+    highlighted fragment shows."""
+    words = summary.split(maxsplit=SUMMARY_WORDS)
+    if len(words) > SUMMARY_WORDS:
+        return " ".join(words[:SUMMARY_WORDS]) + " …"
+    return " ".join(words)
+
+
 def _hit(row: asyncpg.Record) -> dict[str, Any]:
+    title, summary = row["title_marked"], row["summary_marked"]
     return list_item(row) | {
         "score": round(row["score"], 6),
         "highlight": {
-            "title": marked_to_html(row["title_marked"]),
-            "summary": marked_to_html(row["summary_marked"]),
+            "title": html.escape(row["title"]) if title is None else marked_to_html(title),
+            "summary": (
+                html.escape(summary_opening(row["summary"]))
+                if summary is None
+                else marked_to_html(summary)
+            ),
         },
     }
 
