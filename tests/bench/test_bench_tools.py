@@ -15,6 +15,14 @@ from pressroom.bench.events_bench import Results as EventsResults
 from pressroom.bench.ingest_bench import IngestBenchOptions, Load, render_ingest_report
 from pressroom.bench.ingest_bench import Results as IngestResults
 from pressroom.bench.report import Measurement, ScenarioResult, render_api_report
+from pressroom.bench.search_bench import (
+    IlikeResult,
+    Scenario,
+    SearchBenchOptions,
+    render_search_report,
+)
+from pressroom.bench.search_bench import Inputs as SearchInputs
+from pressroom.bench.search_bench import Measured as SearchMeasured
 from pressroom.bench.serialization import SerialisationResult, compare_serialisation
 from pressroom.bench.servers import uvicorn_server
 from pressroom.bench.wrk import WrkResult, run_wrk
@@ -132,3 +140,26 @@ def test_the_postmaster_of_a_running_stack_is_found(stack: Settings) -> None:
     pid = postmaster_pid(Layout(stack.data_dir).pg_data)
     assert pid is not None
     assert tree_cpu_s(pid) > 0
+
+
+def test_the_search_report_states_each_target_against_the_lookup() -> None:
+    inputs = SearchInputs([1], ["rare"], ["common"], "word", 0.6, [], [], "site.example", 1)
+    plan = [
+        Scenario("article", "lookup", ["/articles/1"], None, []),
+        Scenario("rare", "rare word", ["/search?q=rare"], 3.0, [{"q": "rare"}]),
+        Scenario("two_common", "two words", ["/search?q=a+b"], 3.0, []),
+        Scenario("apart", "apart", ["/search?q=a+b"], None, []),
+    ]
+    ours = {
+        "article": SearchMeasured(_result(1_000, 1000, 2000), 350.4, 149.6),
+        "rare": SearchMeasured(_result(400, 4000, 6000), 790.0, 1500.0),
+        "two_common": SearchMeasured(_result(200, 7000, 6001), None, None),
+        "apart": SearchMeasured(_result(200, 7000, 9000), 800.0, 3000.0),
+    }
+    theirs = {"rare": IlikeResult(2, 2, 60_000.0, 60_000.0)}
+    report = render_search_report(plan, ours, theirs, inputs, 10, SearchBenchOptions())
+    assert "| 6.00 | 3.0× | ≤ 3× | yes | 790 | 1,500 |" in report
+    assert "| 6.00 | 3.0× | ≤ 3× | **no** |  |  |" in report  # 6,001 µs: over, if barely
+    assert "| 9.00 | 4.5× |  |  | 800 | 3,000 |" in report  # no target: measured only
+    assert "| lookup | 1,000 | 1.00 | 2.00 | 2.00 | 1.0× | baseline |  | 350 | 150 |" in report
+    assert "| rare word | 4.00 | 2 (2 timed out at 60 s) | ≥ 60,000.0 |" in report

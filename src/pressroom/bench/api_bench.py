@@ -20,8 +20,8 @@ import httpx
 from pressroom.bench.cpu import postmaster_pid, tree_cpu_s
 from pressroom.bench.report import Measurement, ScenarioResult, write_api_report
 from pressroom.bench.serialization import compare_serialisation
-from pressroom.bench.servers import uvicorn_server
-from pressroom.bench.wrk import run_wrk
+from pressroom.bench.servers import Server, uvicorn_server
+from pressroom.bench.wrk import WrkResult, run_wrk
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets, resolve_targets
 from pressroom.events.sequencer import sequence_pending
@@ -150,12 +150,9 @@ def run_api_bench(settings: Settings, options: BenchOptions, notify: Notify) -> 
             notify(f"wrk: {description}")
             warm_up(url, options.warmup_s, options.connections, paths)
             server = seed if name.startswith("seed") else ours
-            server_before, postgres_before = server.cpu_s(), _postgres_cpu_s(bench)
-            result = run_wrk(
-                url, duration_s=options.duration_s, connections=options.connections, paths=paths
+            result, server_cpu, postgres_cpu = run_with_cpu(
+                server, bench, url, options.duration_s, options.connections, paths
             )
-            server_cpu = _per_request(server_before, server.cpu_s(), result.requests)
-            postgres_cpu = _per_request(postgres_before, _postgres_cpu_s(bench), result.requests)
             measured.append(ScenarioResult(name, description, result, server_cpu, postgres_cpu))
         memory = ours.rss_mb()
     notify("comparing serialisation: orjson in Python against JSON composed in SQL")
@@ -184,6 +181,23 @@ def warm_up(url: str, seconds: int, connections: int, paths: list[str] | None) -
         done = run_wrk(url, duration_s=seconds, connections=connections, paths=paths, in_order=True)
         if not paths or done.requests >= len(paths):
             return
+
+
+def run_with_cpu(
+    server: Server,
+    bench: Settings,
+    url: str,
+    duration_s: int,
+    connections: int,
+    paths: list[str] | None,
+) -> tuple[WrkResult, float | None, float | None]:
+    """One measured wrk run, and the microseconds of CPU each request cost the server (its
+    workers included) and PostgreSQL (its backends included)."""
+    server_before, postgres_before = server.cpu_s(), _postgres_cpu_s(bench)
+    result = run_wrk(url, duration_s=duration_s, connections=connections, paths=paths)
+    server_cpu = _per_request(server_before, server.cpu_s(), result.requests)
+    postgres_cpu = _per_request(postgres_before, _postgres_cpu_s(bench), result.requests)
+    return result, server_cpu, postgres_cpu
 
 
 def _per_request(before: float | None, after: float | None, requests: int) -> float | None:

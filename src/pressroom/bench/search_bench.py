@@ -26,10 +26,10 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
-from pressroom.bench.api_bench import count_articles, prepare_bench_stack, warm_up
+from pressroom.bench.api_bench import count_articles, prepare_bench_stack, run_with_cpu, warm_up
 from pressroom.bench.report import machine_description
 from pressroom.bench.servers import uvicorn_server
-from pressroom.bench.wrk import WrkResult, run_wrk
+from pressroom.bench.wrk import WrkResult
 from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.local.layout import Layout
@@ -85,6 +85,13 @@ class Scenario:
     target: float | None  # p95 at most this many times the lookup's p95
     # The same searches for the ILIKE service, if comparable: few where each reads the table.
     ilike: list[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    wrk: WrkResult
+    server_cpu_us: float | None  # per request: the API worker
+    postgres_cpu_us: float | None  # per request: PostgreSQL's backends
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +224,7 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
     log = Layout(bench.data_dir).log_dir / "bench-servers.log"
     our_env = {"PRESSROOM_DATA_DIR": str(bench.data_dir), "PRESSROOM_LOG_LEVEL": "warning"}
     ilike_env = {"ILIKE_DATABASE_URL": targets.reader, "ILIKE_TIMEOUT_S": str(ILIKE_TIMEOUT_S)}
-    ours: dict[str, WrkResult] = {}
+    ours: dict[str, Measured] = {}
     theirs: dict[str, IlikeResult] = {}
     plan = scenarios(inputs)
     with (
@@ -227,11 +234,15 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
         for scenario in plan:
             notify(f"wrk: {scenario.description}")
             warm_up(api.base_url, options.warmup_s, options.connections, scenario.paths)
-            ours[scenario.name] = run_wrk(
-                api.base_url,
-                duration_s=options.duration_s,
-                connections=options.connections,
-                paths=scenario.paths,
+            ours[scenario.name] = Measured(
+                *run_with_cpu(
+                    api,
+                    bench,
+                    api.base_url,
+                    options.duration_s,
+                    options.connections,
+                    scenario.paths,
+                )
             )
         for scenario in plan:
             if scenario.ilike:
@@ -249,15 +260,19 @@ def _ms(us: float) -> str:
     return f"{us / 1000:.2f}"
 
 
+def _us(us: float | None) -> str:
+    return "" if us is None else f"{us:,.0f}"
+
+
 def render_search_report(
     plan: list[Scenario],
-    ours: dict[str, WrkResult],
+    ours: dict[str, Measured],
     theirs: dict[str, IlikeResult],
     inputs: Inputs,
     articles: int,
     options: SearchBenchOptions,
 ) -> str:
-    base = ours["article"].p95_us
+    base = ours["article"].wrk.p95_us
     lines = [
         "# Search benchmark",
         "",
@@ -284,11 +299,17 @@ def render_search_report(
         "",
         "## pressroom's search through the API",
         "",
-        "| scenario | requests/s | p50 ms | p95 ms | p99 ms | p95 ÷ lookup p95 | target | met |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "CPU per request is what the API worker and PostgreSQL's backends used during the "
+        "scenario's measured run, divided by its requests (from /proc): on two cores shared with "
+        "wrk, the latencies follow it.",
+        "",
+        "| scenario | requests/s | p50 ms | p95 ms | p99 ms | p95 ÷ lookup p95 | target | met "
+        "| API CPU µs/request | PostgreSQL CPU µs/request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for scenario in plan:
-        r = ours[scenario.name]
+        measured = ours[scenario.name]
+        r = measured.wrk
         ratio = r.p95_us / base
         target = f"≤ {scenario.target:g}×" if scenario.target else ""
         target = "baseline" if scenario.name == "article" else target
@@ -296,7 +317,8 @@ def render_search_report(
         errors = f" ({r.non_2xx} non-2xx)" if r.non_2xx else ""
         lines.append(
             f"| {scenario.description}{errors} | {r.requests_per_s:,.0f} | {_ms(r.p50_us)} | "
-            f"{_ms(r.p95_us)} | {_ms(r.p99_us)} | {ratio:.1f}× | {target} | {met} |"
+            f"{_ms(r.p95_us)} | {_ms(r.p99_us)} | {ratio:.1f}× | {target} | {met} | "
+            f"{_us(measured.server_cpu_us)} | {_us(measured.postgres_cpu_us)} |"
         )
     lines += [
         "",
@@ -308,7 +330,7 @@ def render_search_report(
     for scenario in plan:
         if scenario.name not in theirs:
             continue
-        mine, other = ours[scenario.name], theirs[scenario.name]
+        mine, other = ours[scenario.name].wrk, theirs[scenario.name]
         at_least = "≥ " if other.timed_out else ""
         timeouts = (
             f" ({other.timed_out} timed out at {ILIKE_TIMEOUT_S} s)" if other.timed_out else ""
