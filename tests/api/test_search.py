@@ -79,7 +79,7 @@ ARTICLES = [
     _article(
         "quiet-head",
         "Ferry <timetable> for ۱۴۰۳",
-        summary=" ".join(f"w{n}" for n in range(40)) + " <end>",
+        summary=" ".join(f"word{n:04d}" for n in range(40)) + " <end>",
         body="The ferryman waved.",
     ),
     _article(
@@ -185,9 +185,8 @@ async def test_snippets_are_escaped_html_with_marks(http: httpx.AsyncClient) -> 
     body = await _search(http, q="floods")
     highlight = body["items"][0]["highlight"]
     assert highlight["title"] == "&lt;b&gt;Alert&lt;/b&gt; &amp; <mark>floods</mark>"
-    # Fragments drop markup altogether; whatever is left is escaped.
-    assert "<script" not in highlight["summary"]
-    assert "<mark>Floods</mark>" in highlight["summary"]
+    # A short summary is highlighted whole: its markup comes out as text.
+    assert highlight["summary"] == "<mark>Floods</mark> &lt;script&gt;x&lt;/script&gt; in the north"
 
 
 async def test_snippets_of_a_body_only_match_are_its_text_as_written(
@@ -198,12 +197,18 @@ async def test_snippets_of_a_body_only_match_are_its_text_as_written(
     highlight = body["items"][0]["highlight"]
     # Not normalised (the Persian digits stay), escaped, and nothing marked.
     assert highlight["title"] == "Ferry &lt;timetable&gt; for ۱۴۰۳"
-    assert highlight["summary"] == " ".join(f"w{n}" for n in range(30)) + " …"
+    # Longer than SUMMARY_WHOLE: its opening, as many words as a fragment shows.
+    assert highlight["summary"] == " ".join(f"word{n:04d}" for n in range(30)) + " …"
+    # Where it holds the words, fragments around them.
+    fragments = (await _search(http, q="word0002 word0038"))["items"][0]["highlight"]["summary"]
+    assert "<mark>word0002</mark>" in fragments
+    assert "<mark>word0038</mark>" in fragments
+    assert " … " in fragments
 
 
 MARKED_SEARCHES = [
     "metro", "floods", "ribbon or floods", "كتابهاي نمايشگاه", "«سازمان ملل» -تهران",
-    '"beacon of hope"', "beacon hope", "storm warning", "lighthouse keeper", "ناشران", "w7 w33",
+    '"beacon of hope"', "beacon hope", "storm warning", "lighthouse keeper", "ناشران", "word0007 word0033",
 ]  # fmt: skip
 
 
@@ -215,8 +220,10 @@ MARKED_SEARCHES = [
 async def test_a_heads_part_is_probed_exactly_where_ts_headline_marks_it(
     search_db: DatabaseTargets, q: str, marked: bool
 ) -> None:
-    """The search skips ts_headline where marks_probe() says there is nothing to mark: on every
-    article, the probe of a title and of a summary agrees with whether ts_headline marks it."""
+    """The search skips ts_headline where marks_probe() says there is nothing to mark. On every
+    article: the probe of a title, or of a summary shown whole, holds exactly where ts_headline
+    marks it (HighlightAll marks every word of the search), and a summary's fragments, which
+    need the whole search within them, are never marked where the probe does not hold."""
     conn = await asyncpg.connect(search_db.reader)
     try:
         compiled = await compile_query(conn, parse_query(q), None)
@@ -228,7 +235,9 @@ async def test_a_heads_part_is_probed_exactly_where_ts_headline_marks_it(
                                       $4), $6) > 0 AS title_marked,
                    d.head @@ $3::tsquery AS summary_probed,
                    strpos(ts_headline(pressroom.search_config(d.language), h.summary,
-                                      $1::tsquery, $5), $6) > 0 AS summary_marked
+                                      $1::tsquery, $4), $6) > 0 AS summary_marked,
+                   strpos(ts_headline(pressroom.search_config(d.language), h.summary,
+                                      $1::tsquery, $5), $6) > 0 AS fragments_marked
               FROM pressroom.search_documents d
               JOIN pressroom.highlight_texts h USING (article_id)
             """,
@@ -245,6 +254,7 @@ async def test_a_heads_part_is_probed_exactly_where_ts_headline_marks_it(
     for row in rows:
         assert row["title_probed"] == row["title_marked"], row["article_id"]
         assert row["summary_probed"] == row["summary_marked"], row["article_id"]
+        assert row["summary_probed"] or not row["fragments_marked"], row["article_id"]
 
 
 async def test_filters(http: httpx.AsyncClient) -> None:
