@@ -155,13 +155,14 @@ class NewestSeen:
 @dataclass(frozen=True, slots=True)
 class WindowMarkers:
     """The windows of a search as pressroom.search_windows() and suggest_windows() take them
-    (migrations 0014, 0017-0019), as array literals (db/arrays.py): each window's time markers
-    (markers.py; NULL where time does not narrow it), those of each window and the next
-    together (NULL for the last), and its exact bounds."""
+    (migrations 0014, 0017-0019, 0021), as array literals (db/arrays.py): each window's time
+    markers (markers.py; NULL where time does not narrow it), those of each window and the next
+    together (NULL for the last), and its exact bounds. The markers are the texts of tsqueries,
+    which the functions parse for the windows they read only (migration 0021)."""
 
     windows: tuple[Window, ...]
-    markers: str  # tsquery[]
-    pairs: str  # tsquery[]
+    markers: str  # text[] of tsqueries
+    pairs: str  # text[] of tsqueries
     starts: str  # timestamptz[]
     ends: str  # timestamptz[]
 
@@ -207,7 +208,7 @@ def filter_language(where: SearchFilter) -> str | None:
 # pressroom.search_windows() walks the windows and returns the page's ids and scores, with the
 # newest and oldest publication times and where its reading stopped. Arguments $1-$15.
 WALK = """
-pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::tsquery[], $15::text::tsquery[],
+pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::text[],
                          $4::text::timestamptz[], $5::text::timestamptz[], $6::text::float8[],
                          $7, $8, $9::tsquery, $10, $11, $12, $13, $14)
 """

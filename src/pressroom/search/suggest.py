@@ -32,7 +32,7 @@ class Suggestions:
 # and stops at the first that completes the suggestions: one statement.
 SUGGEST = """
 SELECT s.id, s.title, s.domain, s.published_at
-  FROM pressroom.suggest_windows($1::tsquery, $2::text::tsquery[], $9::text::tsquery[],
+  FROM pressroom.suggest_windows($1::tsquery, $2::text::text[], $9::text::text[],
                                  $3::text::timestamptz[], $4::text::timestamptz[], $5, $6,
                                  $7::tsquery, $8)
            WITH ORDINALITY AS s(id, title, domain, published_at, n)
