@@ -51,6 +51,28 @@ async def test_compiled_queries(
     assert found is matches, compiled.tsquery
 
 
+@pytest.mark.parametrize(("language", "search", "document", "matches"), CASES)
+async def test_lead_and_rest_match_exactly_where_the_whole_does(
+    reader: asyncpg.Connection, language: str, search: str, document: str, matches: bool
+) -> None:
+    """Migration 0021 finds documents by the words' first term that is not an exclusion and
+    the rest, as two conditions: together they hold exactly where all of them do."""
+    compiled = await compile_query(reader, parse_query(f"{search} harbour"), language)
+    assert compiled.lead
+    assert not compiled.lead.startswith("!")
+    assert compiled.rest  # "harbour" at least
+    terms = "pressroom.search_terms(pressroom.search_vector($1, $2), ''::tsvector)"
+    whole, split = await reader.fetchrow(
+        f"SELECT {terms} @@ $3::tsquery, {terms} @@ $4::tsquery AND {terms} @@ $5::tsquery",
+        language,
+        f"{document} harbour",
+        compiled.matching,
+        compiled.lead,
+        compiled.rest,
+    )
+    assert whole is split is matches, compiled
+
+
 async def test_stopwords_only_is_empty_and_says_which(reader: asyncpg.Connection) -> None:
     compiled = await compile_query(reader, parse_query('از "و در" the'), "fa")
     assert compiled.empty

@@ -206,27 +206,28 @@ def filter_language(where: SearchFilter) -> str | None:
 
 
 # pressroom.search_windows() walks the windows and returns the page's ids and scores, with the
-# newest and oldest publication times and where its reading stopped. Arguments $1-$15.
+# newest and oldest publication times and where its reading stopped. Arguments $1-$17.
 WALK = """
 pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::text[],
                          $4::text::timestamptz[], $5::text::timestamptz[], $6::text::float8[],
-                         $7, $8, $9::tsquery, $10, $11, $12, $13, $14)
+                         $7, $8, $9::tsquery, $10, $11, $12, $13, $14,
+                         $16::tsquery, $17::tsquery)
 """
 
 # One statement: the walk, then what the page shows, highlighted, for the page's rows only
-# (arguments $16 and $17: the headline options, $20: SUMMARY_WHOLE), and only where the title or
-# the summary holds a word of the search ($18 and $19: marks_probe()). Elsewhere the text is
+# (arguments $18 and $19: the headline options, $22: SUMMARY_WHOLE), and only where the title or
+# the summary holds a word of the search ($20 and $21: marks_probe()). Elsewhere the text is
 # shown as written.
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        d.summary,
-       CASE WHEN r.n < $14 AND d.head @@ $18::tsquery THEN
-           ts_headline(pressroom.search_config(d.language), h.title, $2::tsquery, $16)
+       CASE WHEN r.n < $14 AND d.head @@ $20::tsquery THEN
+           ts_headline(pressroom.search_config(d.language), h.title, $2::tsquery, $18)
        END AS title_marked,
-       CASE WHEN r.n < $14 AND d.head @@ $19::tsquery THEN
+       CASE WHEN r.n < $14 AND d.head @@ $21::tsquery THEN
            ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery,
-                       CASE WHEN length(h.summary) <= $20 THEN $16 ELSE $17 END)
+                       CASE WHEN length(h.summary) <= $22 THEN $18 ELSE $19 END)
        END AS summary_marked
   FROM {WALK} AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
@@ -274,6 +275,9 @@ def walk_arguments(
         after[1] if after else None,
         wanted,
         planned.pairs,
+        # Unsplit (lead left empty), the words are one condition.
+        compiled.lead or compiled.matching,
+        compiled.rest or None,
     ]
 
 

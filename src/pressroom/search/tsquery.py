@@ -64,6 +64,10 @@ class CompiledQuery:
     tsquery: str  # '' when no word is left to search for; what ranking and snippets read
     ignored: tuple[str, ...]  # the words and phrases made only of stopwords or punctuation
     matching: str = ""  # tsquery with the phrases' pairs: what finds the documents
+    # `matching` split for the index (migration 0021): its first term that is not an
+    # exclusion, and the rest ANDed ('' when nothing is left), each a condition of its own.
+    lead: str = ""
+    rest: str = ""
 
     @property
     def empty(self) -> bool:
@@ -94,7 +98,9 @@ async def compile_query(
     if not any(not part.startswith("!") for part in parts):
         return CompiledQuery("", ignored)
     matching = [part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True))]
-    return CompiledQuery(" & ".join(parts), ignored, " & ".join(matching))
+    lead = next(part for part in matching if not part.startswith("!"))
+    rest = [part for part in matching if part is not lead]
+    return CompiledQuery(" & ".join(parts), ignored, " & ".join(matching), lead, " & ".join(rest))
 
 
 async def _compile_leaves(conn: asyncpg.Connection, keys: list[LeafKey]) -> dict[LeafKey, Leaf]:

@@ -1,6 +1,6 @@
--- The functions of migrations 0019 and 0017, which take the markers as tsquery[] and repeat
--- the words for a filter that does not apply.
-DROP FUNCTION pressroom.search_windows(tsquery, tsquery, text[], text[], timestamptz[], timestamptz[], double precision[], text, text, tsquery, timestamptz, double precision, double precision, bigint, integer);
+-- The functions of migrations 0019 and 0017: the markers as tsquery[], the words as one
+-- condition, repeated for a filter that does not apply.
+DROP FUNCTION pressroom.search_windows(tsquery, tsquery, text[], text[], timestamptz[], timestamptz[], double precision[], text, text, tsquery, timestamptz, double precision, double precision, bigint, integer, tsquery, tsquery);
 DROP FUNCTION pressroom.suggest_windows(tsquery, text[], text[], timestamptz[], timestamptz[], text, text, tsquery, integer);
 
 CREATE FUNCTION pressroom.search_windows(
