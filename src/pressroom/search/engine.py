@@ -304,10 +304,12 @@ def marked_to_html(text: str) -> str:
 def summary_opening(summary: str) -> str:
     """A summary that holds none of the search's words: whole if it is short, as highlighted
     ones are, otherwise its first words, as many as a highlighted fragment shows."""
+    if len(summary) <= SUMMARY_WHOLE:
+        return summary
     words = summary.split(maxsplit=SUMMARY_WORDS)
-    if len(summary) > SUMMARY_WHOLE and len(words) > SUMMARY_WORDS:
+    if len(words) > SUMMARY_WORDS:
         return " ".join(words[:SUMMARY_WORDS]) + " …"
-    return " ".join(words)
+    return summary
 
 
 def _hit(row: asyncpg.Record) -> dict[str, Any]:
