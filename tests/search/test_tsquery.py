@@ -62,7 +62,7 @@ async def test_lead_and_rest_match_exactly_where_the_whole_does(
     assert not compiled.lead.startswith("!")
     assert compiled.rest  # "harbour" at least
     terms = "pressroom.search_terms(pressroom.search_vector($1, $2), ''::tsvector)"
-    whole, split = await reader.fetchrow(
+    row = await reader.fetchrow(
         f"SELECT {terms} @@ $3::tsquery, {terms} @@ $4::tsquery AND {terms} @@ $5::tsquery",
         language,
         f"{document} harbour",
@@ -70,6 +70,8 @@ async def test_lead_and_rest_match_exactly_where_the_whole_does(
         compiled.lead,
         compiled.rest,
     )
+    assert row is not None
+    whole, split = row
     assert whole is split is matches, compiled
 
 
