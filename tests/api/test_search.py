@@ -208,7 +208,8 @@ async def test_snippets_of_a_body_only_match_are_its_text_as_written(
 
 MARKED_SEARCHES = [
     "metro", "floods", "ribbon or floods", "كتابهاي نمايشگاه", "«سازمان ملل» -تهران",
-    '"beacon of hope"', "beacon hope", "storm warning", "lighthouse keeper", "ناشران", "word0007 word0033",
+    '"beacon of hope"', "beacon hope", "storm warning", "lighthouse keeper", "ناشران",
+    "word0007 word0033", "word0007 ferryman",
 ]  # fmt: skip
 
 
