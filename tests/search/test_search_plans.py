@@ -63,7 +63,7 @@ async def _every_persian_plans(
         site, newest = newest_persian
         if where.site:
             where = SearchFilter(site=site)
-        compiled = CompiledQuery(EVERY_PERSIAN, (), EVERY_PERSIAN)
+        compiled = CompiledQuery(EVERY_PERSIAN, (), (EVERY_PERSIAN,))
         _, args = search_arguments(where, compiled, newest, half_life, None, 1)
         return await _nested_plans(conn, SEARCH, args)
     finally:
@@ -135,7 +135,7 @@ async def test_a_rare_word_reads_what_is_older_in_one_statement(
         " WHERE ndoc = 1 AND word NOT LIKE '§%' AND word NOT LIKE '% %' ORDER BY word LIMIT 1"
     )
     lexeme = "'" + word.replace("'", "''") + "'"
-    planned, windows = await _window_plans(corpus, CompiledQuery(lexeme, (), lexeme))
+    planned, windows = await _window_plans(corpus, CompiledQuery(lexeme, (), (lexeme,)))
     # The last two days, the twelve before them (two windows at once: ranking.py), then
     # everything older.
     assert len(windows) == 3 < len(planned.windows), windows

@@ -256,6 +256,7 @@ def walk_arguments(
     """The arguments of WALK; windows are counted back from `anchor` (as_of unless given),
     scores from as_of. With first_found, no window's bound stops the walk, but any match."""
     planned = window_markers(where, anchor or as_of)
+    lead, rest = compiled.split()
     bounds = [
         0.0 if first_found else older_bound(window, as_of, half_life) for window in planned.windows
     ]
@@ -275,9 +276,8 @@ def walk_arguments(
         after[1] if after else None,
         wanted,
         planned.pairs,
-        # Unsplit (lead left empty), the words are one condition.
-        compiled.lead or compiled.matching,
-        compiled.rest or None,
+        lead,
+        rest or None,
     ]
 
 

@@ -63,15 +63,25 @@ _compiled: ExpiringCache[LeafKey, Leaf] = ExpiringCache()
 class CompiledQuery:
     tsquery: str  # '' when no word is left to search for; what ranking and snippets read
     ignored: tuple[str, ...]  # the words and phrases made only of stopwords or punctuation
-    matching: str = ""  # tsquery with the phrases' pairs: what finds the documents
-    # `matching` split for the index (migration 0021): its first term that is not an
-    # exclusion, and the rest ANDed ('' when nothing is left), each a condition of its own.
-    lead: str = ""
-    rest: str = ""
+    # What finds the documents, term by term (ANDed): phrases with their pairs.
+    finding: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.tsquery
+
+    @property
+    def matching(self) -> str:
+        """The tsquery that finds the documents."""
+        return " & ".join(self.finding)
+
+    def split(self) -> tuple[str, str]:
+        """`matching` as the index reads it, two conditions (migration 0021): its first term
+        that is not an exclusion, and the rest ANDed ('' when nothing is left)."""
+        for n, term in enumerate(self.finding):
+            if not term.startswith("!"):
+                return term, " & ".join(self.finding[:n] + self.finding[n + 1 :])
+        return "", self.matching
 
 
 async def compile_query(
@@ -97,10 +107,8 @@ async def compile_query(
     parts = [part for clause in syntax.clauses if (part := _clause(clause, by_leaf, False))]
     if not any(not part.startswith("!") for part in parts):
         return CompiledQuery("", ignored)
-    matching = [part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True))]
-    lead = next(part for part in matching if not part.startswith("!"))
-    rest = [part for part in matching if part is not lead]
-    return CompiledQuery(" & ".join(parts), ignored, " & ".join(matching), lead, " & ".join(rest))
+    finding = tuple(part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True)))
+    return CompiledQuery(" & ".join(parts), ignored, finding)
 
 
 async def _compile_leaves(conn: asyncpg.Connection, keys: list[LeafKey]) -> dict[LeafKey, Leaf]:
