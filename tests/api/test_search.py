@@ -17,15 +17,8 @@ from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.load import load_articles
 from pressroom.sample import SampleArticle
-from pressroom.search.engine import (
-    MARK_START,
-    SUMMARY_HEADLINE,
-    TITLE_HEADLINE,
-    WALK,
-    SearchFilter,
-    marks_probe,
-    walk_arguments,
-)
+from pressroom.search.engine import WALK, SearchFilter, marks_probe, walk_arguments
+from pressroom.search.snippets import MARK_START, SUMMARY_HEADLINE, TITLE_HEADLINE
 from pressroom.search.syntax import parse_query
 from pressroom.search.tsquery import compile_query
 from tests.api.conftest import app_settings, open_client
@@ -86,6 +79,19 @@ ARTICLES = [
         "persian",
         "کتاب‌های تازه در نمایشگاه تهران",
         summary="ناشران از استقبال خوانندگان گفتند",
+        language="fa",
+        site="akhbar.example",
+    ),
+    # Persian digits, half-spaces, an Arabic kaf and a joined plural, in a title and in a
+    # summary long enough to be shown in fragments.
+    _article(
+        "inflation",
+        "نرخ تورم سال ۱۴۰۳ به ۳۲٫۵ درصد رسید",
+        summary=(
+            "گزارش تازه‌ای از بانک مرکزی نشان می‌دهد "
+            + " ".join(f"بند{n}" for n in range(40))
+            + " و تورم كالاها در ماه‌های پایانی ۱۴۰۳ کاهش یافت"
+        ),
         language="fa",
         site="akhbar.example",
     ),
@@ -170,9 +176,26 @@ async def test_persian_typed_on_an_arabic_keyboard(http: httpx.AsyncClient) -> N
     body = await _search(http, q="كتابهاي نمايشگاه")
     assert _urls(body) == ["persian"]
     highlight = body["items"][0]["highlight"]
-    assert "<mark>نمایشگاه</mark>" in highlight["title"]
+    # Marked in the title as written, its half-space kept.
+    assert highlight["title"] == "<mark>کتاب</mark>\u200cهای تازه در <mark>نمایشگاه</mark> تهران"
     # The summary holds neither word: it is shown as written.
     assert highlight["summary"] == "ناشران از استقبال خوانندگان گفتند"
+
+
+async def test_snippets_are_the_text_as_written_with_its_words_marked(
+    http: httpx.AsyncClient,
+) -> None:
+    # Matched in the normalised text ("1403", "32.5", "کالا ها"), marked where they are written.
+    body = await _search(http, q="تورم ۱۴۰۳")
+    assert _urls(body) == ["inflation"]
+    highlight = body["items"][0]["highlight"]
+    assert highlight["title"] == "نرخ <mark>تورم</mark> سال <mark>۱۴۰۳</mark> به ۳۲٫۵ درصد رسید"
+    fragment = "و <mark>تورم</mark> كالاها در ماه‌های پایانی <mark>۱۴۰۳</mark> کاهش یافت"
+    assert highlight["summary"].endswith(fragment), highlight["summary"]
+    title = (await _search(http, q="۳۲.۵"))["items"][0]["highlight"]["title"]
+    assert title == "نرخ تورم سال ۱۴۰۳ به <mark>۳۲٫۵</mark> درصد رسید"
+    summary = (await _search(http, q="کالاها"))["items"][0]["highlight"]["summary"]
+    assert "<mark>كالا</mark>ها" in summary
 
 
 async def test_phrases_exclusions_and_alternatives(http: httpx.AsyncClient) -> None:

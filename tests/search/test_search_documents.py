@@ -14,7 +14,7 @@ from pressroom.ingest.load import load_articles
 from pressroom.ingest.merge import upsert_sites
 from pressroom.ingest.settle import settle_after_load
 from pressroom.sample import generate_articles, sample_sites
-from pressroom.search.engine import MARK_END, MARK_START
+from pressroom.search.snippets import MARK_END, MARK_START
 from pressroom.search.syntax import parse_query
 from pressroom.search.tsquery import compile_query
 

@@ -28,10 +28,16 @@ from pressroom.db.arrays import array_literal
 from pressroom.search.corrections import CorrectionMemory, corrected_search
 from pressroom.search.markers import language_marker, time_markers
 from pressroom.search.ranking import Window, older_bound, windows
+from pressroom.search.snippets import (
+    SUMMARY_HEADLINE,
+    SUMMARY_WHOLE,
+    TITLE_HEADLINE,
+    in_original,
+    marked_to_html,
+    summary_opening,
+)
 from pressroom.search.syntax import SearchSyntax, parse_query
 from pressroom.search.tsquery import CompiledQuery, compile_query
-
-MARK_START, MARK_END = "\ue000", "\ue001"  # private-use: never in text once stripped from it
 
 STOPWORDS_ONLY_HINT = (
     "Every word of this search is too common to search for (words such as 'the', 'و', 'از') "
@@ -103,20 +109,6 @@ def _encode(as_of: datetime, score: float, last_id: int, fingerprint: str) -> st
     as_of_ms = int(as_of.timestamp() * 1000)
     return encode_cursor(orjson.dumps([as_of_ms, score, last_id]).decode(), fingerprint)
 
-
-# Highlighting runs on the normalised text, the text the query's words were matched in, so
-# "كتاب" typed on an Arabic keyboard highlights "کتاب": pressroom.highlight_texts, normalised
-# when the article is written, without these marks (migration 0020). Titles are highlighted
-# whole, and so are summaries of up to SUMMARY_WHOLE characters (about as many words as two
-# fragments show, at half the cost: 15 µs against 29 for a sample summary); longer ones give up
-# to two fragments. Bodies are never read: snippets come from title and summary.
-SUMMARY_WHOLE = 300
-SUMMARY_WORDS = 30
-TITLE_HEADLINE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_END}"
-SUMMARY_HEADLINE = (
-    f'MaxWords={SUMMARY_WORDS}, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
-    f"StartSel={MARK_START}, StopSel={MARK_END}"
-)
 
 # A lexeme as PostgreSQL writes it in a tsquery: quoted, its quotes doubled, its backslashes
 # escaped. Taken as PostgreSQL wrote it, it is valid tsquery syntax as it is.
@@ -217,7 +209,8 @@ pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::
 # One statement: the walk, then what the page shows, highlighted, for the page's rows only
 # (arguments $18 and $19: the headline options, $22: SUMMARY_WHOLE), and only where the title or
 # the summary holds a word of the search ($20 and $21: marks_probe()). Elsewhere the text is
-# shown as written.
+# shown as written, and where it is marked, the marks are carried onto it (snippets.py): for
+# fragments, through the normalised summary they were cut from.
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
@@ -228,7 +221,10 @@ SELECT p.matches, p.read_from, p.newest, p.oldest,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery THEN
            ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery,
                        CASE WHEN length(h.summary) <= $22 THEN $18 ELSE $19 END)
-       END AS summary_marked
+       END AS summary_marked,
+       CASE WHEN r.n < $14 AND d.head @@ $21::tsquery AND length(h.summary) > $22 THEN
+           h.summary
+       END AS summary_fragmented
   FROM {WALK} AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
   LEFT JOIN pressroom.search_documents d ON d.article_id = r.id
@@ -296,32 +292,20 @@ def search_arguments(
     return planned, [*arguments, TITLE_HEADLINE, SUMMARY_HEADLINE, *probes, SUMMARY_WHOLE]
 
 
-def marked_to_html(text: str) -> str:
-    """Escaped text with <mark> around the matched words, safe to put in a page as it is."""
-    return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-
-
-def summary_opening(summary: str) -> str:
-    """A summary that holds none of the search's words: whole if it is short, as highlighted
-    ones are, otherwise its first words, as many as a highlighted fragment shows."""
-    if len(summary) <= SUMMARY_WHOLE:
-        return summary
-    words = summary.split(maxsplit=SUMMARY_WORDS)
-    if len(words) > SUMMARY_WORDS:
-        return " ".join(words[:SUMMARY_WORDS]) + " …"
-    return summary
-
-
 def _hit(row: asyncpg.Record) -> dict[str, Any]:
     title, summary = row["title_marked"], row["summary_marked"]
     return list_item(row) | {
         "score": round(row["score"], 6),
         "highlight": {
-            "title": html.escape(row["title"]) if title is None else marked_to_html(title),
+            "title": (
+                html.escape(row["title"])
+                if title is None
+                else marked_to_html(in_original(title, row["title"]))
+            ),
             "summary": (
                 html.escape(summary_opening(row["summary"]))
                 if summary is None
-                else marked_to_html(summary)
+                else marked_to_html(in_original(summary, row["summary"], row["summary_fragmented"]))
             ),
         },
     }

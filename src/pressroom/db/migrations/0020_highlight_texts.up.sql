@@ -11,7 +11,7 @@
 -- them there would rewrite every row, each one's terms entering the GIN index again.
 
 -- What ts_headline() reads: the text normalised, without the private-use characters the
--- search marks matches with (search/engine.py, MARK_START and MARK_END), so a text holding
+-- search marks matches with (search/snippets.py, MARK_START and MARK_END), so a text holding
 -- them cannot forge a mark.
 CREATE FUNCTION pressroom.highlight_text(text text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

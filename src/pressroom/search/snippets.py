@@ -1,0 +1,245 @@
+"""Highlighted snippets: the title and summary of a search result with its words marked, in the
+article's own text.
+
+ts_headline() marks words in the normalised text (search/normalize.py), the text the search's
+words were matched in, so "كتاب" typed on an Arabic keyboard marks "کتاب". Shown as it is, that
+text is not the article's: Persian digits become ASCII ones and a half-space a space, so
+"۱۴۰۳" reads "1403" and "کتاب‌ها" reads "کتاب ها" in the one snippet of a page that holds a
+match. The marks are therefore carried back onto the text as written (in_original()), and the
+normalised text is shown only where that cannot be done.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from functools import lru_cache
+
+from pressroom.search.normalize import (
+    DECIMAL_SEPARATOR,
+    DIGIT_FROM,
+    DIGIT_TO,
+    LETTER_FROM,
+    LETTER_TO,
+    REMOVED,
+    THOUSANDS_SEPARATOR,
+)
+
+MARK_START, MARK_END = "\ue000", "\ue001"  # private-use: never in text once stripped from it
+
+# Titles are highlighted whole, and so are summaries of up to SUMMARY_WHOLE characters (about
+# as many words as two fragments show, at half the cost: 15 µs against 29 for a sample
+# summary); longer ones give up to two fragments. Bodies are never read: snippets come from
+# title and summary.
+SUMMARY_WHOLE = 300
+SUMMARY_WORDS = 30
+FRAGMENT_DELIMITER = " … "
+TITLE_HEADLINE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_END}"
+SUMMARY_HEADLINE = (
+    f"MaxWords={SUMMARY_WORDS}, MinWords=12, ShortWord=2, MaxFragments=2, "
+    f'FragmentDelimiter="{FRAGMENT_DELIMITER}", StartSel={MARK_START}, StopSel={MARK_END}'
+)
+
+_WITHOUT_MARKS = str.maketrans("", "", MARK_START + MARK_END)
+# Every character normalize_text() turns into a plain space on its own (rule 5), spelled as in
+# normalize.OTHER_SPACES.
+_SPACES = (
+    "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u200c\u2028\u2029\u202f\u205f\u3000"
+)
+# The rules of normalize_text() that put one character in the place of one: Arabic-keyboard
+# letters, digits, lone spaces of other kinds. Most of a real text needs nothing else, and then
+# every character of the normalised text stands where its original does. (Translating a whole
+# text is not cheap, 0.1 µs a character, so only the marked words are compared.)
+_ONE_FOR_ONE = str.maketrans(
+    LETTER_FROM + DIGIT_FROM + _SPACES, LETTER_TO + DIGIT_TO + " " * len(_SPACES)
+)
+# And those that remove one (rule 4).
+_ONE_FOR_AT_MOST_ONE = str.maketrans(
+    LETTER_FROM + DIGIT_FROM + _SPACES, LETTER_TO + DIGIT_TO + " " * len(_SPACES), REMOVED
+)
+_SEPARATORS = {DECIMAL_SEPARATOR: ".", THOUSANDS_SEPARATOR: ","}
+
+# Where each character of a normalised text comes from in the original: the span of the
+# original characters it was made of.
+Origins = list[tuple[int, int]]
+Spans = list[tuple[int, int]]
+# Characters compared at either edge of a fragment found at the same place in both texts.
+EDGE = 3
+
+
+def marked_to_html(text: str) -> str:
+    """Escaped text with <mark> around the matched words, safe to put in a page as it is."""
+    return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def summary_opening(summary: str) -> str:
+    """A summary that holds none of the search's words: whole if it is short, as highlighted
+    ones are, otherwise its first words, as many as a highlighted fragment shows."""
+    if len(summary) <= SUMMARY_WHOLE:
+        return summary
+    words = summary.split(maxsplit=SUMMARY_WORDS)
+    if len(words) > SUMMARY_WORDS:
+        return " ".join(words[:SUMMARY_WORDS]) + " …"
+    return summary
+
+
+def in_original(marked: str, original: str, normalised: str | None = None) -> str:
+    """ts_headline()'s marks carried onto the text as written: `marked` is the whole
+    normalised text highlighted, or, given the `normalised` text it came from, fragments of it
+    joined by FRAGMENT_DELIMITER. Each piece becomes the same span of `original` with the same
+    words marked; one that cannot be matched up with the original (ts_headline drops what its
+    parser reads as markup, outside HighlightAll) is shown as ts_headline gave it."""
+    text = original
+    if MARK_START in text or MARK_END in text:  # marks of its own would be forged
+        text = text.translate(_WITHOUT_MARKS)
+    if normalised is None:
+        plain, spans = _unmark(marked)
+        return _whole(text, plain, spans) or _aligned(text, plain, [(marked, 0, plain, spans)])[0]
+    pieces: list[tuple[str, int, str, Spans]] = []
+    searched_from = 0
+    for piece in marked.split(FRAGMENT_DELIMITER):
+        plain, spans = _unmark(piece)
+        at = normalised.find(plain, searched_from) if plain else -1
+        if at >= 0:
+            searched_from = at + len(plain)
+        pieces.append((piece, at, plain, spans))
+    if len(normalised) == len(text) and all(
+        at >= 0 and _same_places(text, plain, at, spans) for _, at, plain, spans in pieces
+    ):
+        return FRAGMENT_DELIMITER.join(
+            _mark(text, at, at + len(plain), [(at + a, at + b) for a, b in spans])
+            for _, at, plain, spans in pieces
+        )
+    return FRAGMENT_DELIMITER.join(_aligned(text, normalised, pieces))
+
+
+def _whole(text: str, plain: str, spans: Spans) -> str | None:
+    """The whole text marked, if every character of it is where its normalised one is."""
+    if len(plain) != len(text) or not _same_places(text, plain, 0, spans):
+        return None
+    return _mark(text, 0, len(text), spans)
+
+
+def _same_places(text: str, plain: str, at: int, spans: Spans) -> bool:
+    """Whether the piece `plain`, found at `at` of a normalised text as long as `text`, stands
+    at the same place in `text`: its marked words and its edges are what the one-for-one rules
+    make of the original characters there."""
+    edges = ((0, min(EDGE, len(plain))), (max(len(plain) - EDGE, 0), len(plain)))
+    for start, end in (*edges, *spans):
+        written = text[at + start : at + end]
+        if written != plain[start:end] and written.translate(_ONE_FOR_ONE) != plain[start:end]:
+            return False
+    return True
+
+
+def _unmark(marked: str) -> tuple[str, Spans]:
+    """The text without its marks, and the spans they enclosed in it."""
+    spans: Spans = []
+    removed = 0
+    at = marked.find(MARK_START)
+    while at >= 0 and (end := marked.find(MARK_END, at)) >= 0:
+        if end > at + 1:
+            spans.append((at - removed, end - removed - 1))
+        removed += 2
+        at = marked.find(MARK_START, end)
+    return marked.replace(MARK_START, "").replace(MARK_END, ""), spans
+
+
+def _mark(text: str, start: int, end: int, spans: Spans) -> str:
+    """text[start:end] with MARK_START and MARK_END around each of the spans (within it, in
+    order, not overlapping)."""
+    shown: list[str] = []
+    at = start
+    for span_start, span_end in spans:
+        shown += [text[at:span_start], MARK_START, text[span_start:span_end], MARK_END]
+        at = span_end
+    shown.append(text[at:end])
+    return "".join(shown)
+
+
+def _aligned(text: str, normalised: str, pieces: list[tuple[str, int, str, Spans]]) -> list[str]:
+    """Each piece (as ts_headline gave it, where it starts in `normalised`, unmarked, its
+    marks) marked in `text`, through where each character of `normalised` comes from."""
+    origins = _origins(text, normalised)
+    shown: list[str] = []
+    for piece, at, plain, spans in pieces:
+        if not origins or at < 0 or not plain:
+            shown.append(piece)
+            continue
+        start, end = origins[at][0], origins[at + len(plain) - 1][1]
+        marks = [(origins[at + a][0], origins[at + b - 1][1]) for a, b in spans]
+        shown.append(_mark(text, start, end, marks))
+    return shown
+
+
+@lru_cache(maxsize=8192)
+def _image(cluster: str) -> str:
+    """What normalize_text() makes of a letter and the combining marks after it, before it
+    collapses spaces and splits plurals: NFKC composes them (alef and maddah above make alef
+    madda), then rules 2 to 5 map or remove each character."""
+    return unicodedata.normalize("NFKC", cluster).translate(_ONE_FOR_AT_MOST_ONE)
+
+
+def _common_run(a: str, i: int, b: str, j: int) -> int:
+    """How many characters a[i:] and b[j:] have in common at their start, compared in slices
+    that double while they agree: most of a text is the same in both."""
+    limit = min(len(a) - i, len(b) - j)
+    if limit <= 0 or a[i] != b[j]:  # between two characters that differ, such as digits
+        return 0
+    run, step = 1, 16
+    while run < limit:
+        size = min(step, limit - run)
+        if a[i + run : i + run + size] == b[j + run : j + run + size]:
+            run += size
+            step *= 2
+        elif size == 1:
+            break
+        else:
+            step = size // 2
+    return run
+
+
+def _origins(text: str, normalised: str) -> Origins:
+    """The span of `text` each character of normalize_text(text) comes from; none where the
+    two cannot be matched up. Runs the texts share are taken whole; the rest character by
+    character, the way normalize_text() treats them."""
+    origins: Origins = []
+    # Compared after the one-for-one rules, digits and half-spaces do not break runs.
+    same_places = text.translate(_ONE_FOR_ONE)
+    i = 0
+    while len(origins) < len(normalised):
+        j = len(origins)
+        # A run stops before a letter that combining marks follow: NFKC may compose them.
+        run = _common_run(same_places, i, normalised, j)
+        while run and i + run < len(text) and unicodedata.combining(text[i + run]):
+            run -= 1
+        if run:
+            origins += [(k, k + 1) for k in range(i, i + run)]
+            i += run
+            continue
+        if i == len(text):
+            return []
+        end = i + 1
+        while end < len(text) and unicodedata.combining(text[end]) and _image(text[i]).strip():
+            end += 1
+        image = _image(text[i:end])
+        if not image:  # removed (rule 4)
+            i = end
+        elif not image.strip(" "):  # a space: a run of them is one, none at either end
+            if normalised[j] == " ":
+                origins.append((i, end))
+            i = end
+            while i < len(text) and not _image(text[i]).strip(" "):
+                i += 1
+        elif normalised.startswith(image, j):
+            origins += [(i, end)] * len(image)
+            i = end
+        elif normalised[j] == " ":  # the space before a plural suffix (rule 6)
+            origins.append((i, i))
+        elif text[i] in _SEPARATORS and normalised[j] == _SEPARATORS[text[i]]:  # rule 3
+            origins.append((i, end))
+            i = end
+        else:
+            return []
+    return origins
