@@ -12,6 +12,7 @@ normalised text is shown only where that cannot be done.
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -21,6 +22,7 @@ from pressroom.search.normalize import (
     DIGIT_TO,
     LETTER_FROM,
     LETTER_TO,
+    OTHER_SPACES,
     REMOVED,
     THOUSANDS_SEPARATOR,
 )
@@ -41,12 +43,8 @@ SUMMARY_HEADLINE = (
 )
 
 _WITHOUT_MARKS = str.maketrans("", "", MARK_START + MARK_END)
-# Every character normalize_text() turns into a plain space on its own (rule 5), spelled as in
-# normalize.OTHER_SPACES.
-_SPACES = (
-    "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-    "\u2008\u2009\u200a\u200c\u2028\u2029\u202f\u205f\u3000"
-)
+# Every character normalize_text() turns into a plain space on its own (rule 5).
+_SPACES = "".join(re.findall(f"[{OTHER_SPACES}]", "".join(map(chr, range(0x10000)))))
 # The rules of normalize_text() that put one character in the place of one: Arabic-keyboard
 # letters, digits, lone spaces of other kinds. Most of a real text needs nothing else, and then
 # every character of the normalised text stands where its original does. (Translating a whole
