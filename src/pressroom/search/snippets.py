@@ -45,18 +45,22 @@ SUMMARY_HEADLINE = (
 _WITHOUT_MARKS = str.maketrans("", "", MARK_START + MARK_END)
 # Every character normalize_text() turns into a plain space on its own (rule 5).
 _SPACES = "".join(re.findall(f"[{OTHER_SPACES}]", "".join(map(chr, range(0x10000)))))
+_SEPARATORS = {DECIMAL_SEPARATOR: ".", THOUSANDS_SEPARATOR: ","}
 # The rules of normalize_text() that put one character in the place of one: Arabic-keyboard
-# letters, digits, lone spaces of other kinds. Most of a real text needs nothing else, and then
-# every character of the normalised text stands where its original does. (Translating a whole
-# text is not cheap, 0.1 µs a character, so only the marked words are compared.)
+# letters, digits, lone spaces of other kinds, and the Arabic decimal and thousands separators
+# (between digits only: elsewhere the texts then differ there, which costs the slower way, not
+# a wrong mark). Most of a real text needs nothing else, and then every character of the
+# normalised text stands where its original does. (Translating a whole text is not cheap, 0.1
+# µs a character, so only the marked words are compared.)
 _ONE_FOR_ONE = str.maketrans(
-    LETTER_FROM + DIGIT_FROM + _SPACES, LETTER_TO + DIGIT_TO + " " * len(_SPACES)
+    LETTER_FROM + DIGIT_FROM + _SPACES + "".join(_SEPARATORS),
+    LETTER_TO + DIGIT_TO + " " * len(_SPACES) + "".join(_SEPARATORS.values()),
 )
-# And those that remove one (rule 4).
+# What each character becomes on its own (rules 2, 4 and 5; a separator's depends on its
+# neighbours, rule 3).
 _ONE_FOR_AT_MOST_ONE = str.maketrans(
     LETTER_FROM + DIGIT_FROM + _SPACES, LETTER_TO + DIGIT_TO + " " * len(_SPACES), REMOVED
 )
-_SEPARATORS = {DECIMAL_SEPARATOR: ".", THOUSANDS_SEPARATOR: ","}
 
 # Where each character of a normalised text comes from in the original: the span of the
 # original characters it was made of.
@@ -64,6 +68,8 @@ Origins = list[tuple[int, int]]
 Spans = list[tuple[int, int]]
 # Characters compared at either edge of a fragment found at the same place in both texts.
 EDGE = 3
+# How far from where the normalised text has it a marked word is looked for in the original.
+NEAR = 16
 
 
 def marked_to_html(text: str) -> str:
@@ -113,10 +119,35 @@ def in_original(marked: str, original: str, normalised: str | None = None) -> st
 
 
 def _whole(text: str, plain: str, spans: Spans) -> str | None:
-    """The whole text marked, if every character of it is where its normalised one is."""
-    if len(plain) != len(text) or not _same_places(text, plain, 0, spans):
-        return None
-    return _mark(text, 0, len(text), spans)
+    """The whole text marked, if every character of it is where its normalised one is, or
+    else each marked word is found written as the one-for-one rules make it, near where the
+    normalised text has it (a split plural or a run of spaces moves what follows by one). None
+    where a marked word is written otherwise (diacritics, presentation forms)."""
+    if len(plain) == len(text) and _same_places(text, plain, 0, spans):
+        return _mark(text, 0, len(text), spans)
+    found: Spans = []
+    drift = after = 0
+    for start, end in spans:
+        word = plain[start:end]
+        at = _nearest(text, word, start + drift, after)
+        if at is None:
+            return None
+        found.append((at, at + len(word)))
+        drift, after = at - start, at + len(word)
+    return _mark(text, 0, len(text), found)
+
+
+def _nearest(text: str, word: str, expected: int, after: int) -> int | None:
+    """Where `word` is written in `text`, as the one-for-one rules make it, closest to
+    `expected` and not before `after`; None if not within NEAR characters."""
+    for shift in range(2 * NEAR + 1):
+        at = expected + (shift + 1) // 2 * (1 if shift % 2 else -1)
+        if at < after or at + len(word) > len(text):
+            continue
+        written = text[at : at + len(word)]
+        if written == word or written.translate(_ONE_FOR_ONE) == word:
+            return at
+    return None
 
 
 def _same_places(text: str, plain: str, at: int, spans: Spans) -> bool:
