@@ -116,14 +116,15 @@ QUOTED_LEXEME = re.compile(r"'(?:[^'\\]|''|\\.)*'")
 
 
 @lru_cache(maxsize=4096)
-def marks_probe(tsquery: str, weight: str) -> str:
+def marks_probe(tsquery: str, weight: str = "") -> str:
     """A tsquery that holds where a search's word stands in the part of a head with this weight
-    (A the title, B the summary): where ts_headline would find something to mark. ts_headline
-    parses its text again with the search configuration, 6 µs a title and 29 µs a summary
-    (measured on 2,000 of the sample's), while this test reads the head's lexemes and their
-    weights, well under a microsecond; most matches of common words are in the body alone."""
+    (A the title, B the summary; none: anywhere): where ts_headline would find something to
+    mark. ts_headline parses its text again with the search configuration, 6 µs a title and 29
+    µs a summary (measured on 2,000 of the sample's), while this test reads the head's lexemes
+    and their weights, well under a microsecond; most matches of common words are in the body
+    alone."""
     lexemes = dict.fromkeys(QUOTED_LEXEME.findall(tsquery))
-    return " | ".join(f"{lexeme}:{weight}" for lexeme in lexemes)
+    return " | ".join(f"{lexeme}:{weight}" if weight else lexeme for lexeme in lexemes)
 
 
 @dataclass(slots=True)
@@ -210,7 +211,10 @@ pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::
 # (arguments $18 and $19: the headline options, $22: SUMMARY_WHOLE), and only where the title or
 # the summary holds a word of the search ($20 and $21: marks_probe()). Elsewhere the text is
 # shown as written, and where it is marked, the marks are carried onto it (snippets.py): for
-# fragments, through the normalised summary they were cut from.
+# fragments, through the normalised summary they were cut from. Fragments are cut around any
+# word of the search ($23): ts_headline cuts them around a span that satisfies its query, and
+# a summary holding one of two words (the other in the title or the body) showed its opening
+# unmarked.
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
@@ -219,8 +223,10 @@ SELECT p.matches, p.read_from, p.newest, p.oldest,
            ts_headline(pressroom.search_config(d.language), h.title, $2::tsquery, $18)
        END AS title_marked,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery THEN
-           ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery,
-                       CASE WHEN length(h.summary) <= $22 THEN $18 ELSE $19 END)
+           CASE WHEN length(h.summary) <= $22
+                THEN ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery, $18)
+                ELSE ts_headline(pressroom.search_config(d.language), h.summary, $23::tsquery, $19)
+           END
        END AS summary_marked,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery AND length(h.summary) > $22 THEN
            h.summary
@@ -289,7 +295,15 @@ def search_arguments(
     """The arguments of SEARCH (public so the plan test can run the same search)."""
     planned, arguments = walk_arguments(where, compiled, as_of, half_life, after, wanted, anchor)
     probes = [marks_probe(compiled.tsquery, weight) for weight in "AB"]
-    return planned, [*arguments, TITLE_HEADLINE, SUMMARY_HEADLINE, *probes, SUMMARY_WHOLE]
+    any_word = marks_probe(compiled.tsquery)
+    return planned, [
+        *arguments,
+        TITLE_HEADLINE,
+        SUMMARY_HEADLINE,
+        *probes,
+        SUMMARY_WHOLE,
+        any_word,
+    ]
 
 
 def _hit(row: asyncpg.Record) -> dict[str, Any]:
