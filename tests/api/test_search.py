@@ -95,6 +95,11 @@ ARTICLES = [
         language="fa",
         site="akhbar.example",
     ),
+    # The characters ts_headline's marks are made of, in an article: they neither forge a mark
+    # nor hide one.
+    _article(
+        "private-use", "Quay \ue000works\ue001 begin", summary="The \ue001quay\ue000 reopened"
+    ),
     _article("un", "نشست سازمان ملل در ژنو", language="fa", site="akhbar.example", days_ago=3),
     _article("old-fa", "سازمان ملل و تهران", language="fa", site="akhbar.example", days_ago=400),
     # Thousands of half-lives old: its freshness would underflow a double.
@@ -201,6 +206,14 @@ async def test_snippets_are_the_text_as_written_with_its_words_marked(
     highlight = (await _search(http, q="کالاها ۳۲.۵"))["items"][0]["highlight"]
     assert "<mark>۳۲٫۵</mark>" in highlight["title"]
     assert "<mark>كالا</mark>ها" in highlight["summary"]
+
+
+async def test_an_article_cannot_forge_a_mark(http: httpx.AsyncClient) -> None:
+    highlight = (await _search(http, q="quay"))["items"][0]["highlight"]
+    assert highlight == {
+        "title": "<mark>Quay</mark> works begin",
+        "summary": "The <mark>quay</mark> reopened",
+    }
 
 
 async def test_phrases_exclusions_and_alternatives(http: httpx.AsyncClient) -> None:

@@ -29,6 +29,7 @@ from pressroom.search.corrections import CorrectionMemory, corrected_search
 from pressroom.search.markers import language_marker, time_markers
 from pressroom.search.ranking import Window, older_bound, windows
 from pressroom.search.snippets import (
+    MARKS,
     SUMMARY_HEADLINE,
     SUMMARY_WHOLE,
     TITLE_HEADLINE,
@@ -214,22 +215,26 @@ pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::
 # fragments, through the normalised summary they were cut from. Fragments are cut around any
 # word of the search ($23): ts_headline cuts them around a span that satisfies its query, and
 # a summary holding one of two words (the other in the title or the body) showed its opening
-# unmarked.
+# unmarked. The characters of the marks ($24: MARKS) are taken out of the texts first, so an
+# article that holds them cannot forge a mark or hide one.
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        d.summary,
        CASE WHEN r.n < $14 AND d.head @@ $20::tsquery THEN
-           ts_headline(pressroom.search_config(d.language), h.title, $2::tsquery, $18)
+           ts_headline(pressroom.search_config(d.language), translate(h.title, $24, ''),
+                       $2::tsquery, $18)
        END AS title_marked,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery THEN
            CASE WHEN length(h.summary) <= $22
-                THEN ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery, $18)
-                ELSE ts_headline(pressroom.search_config(d.language), h.summary, $23::tsquery, $19)
+                THEN ts_headline(pressroom.search_config(d.language), translate(h.summary, $24, ''),
+                                 $2::tsquery, $18)
+                ELSE ts_headline(pressroom.search_config(d.language), translate(h.summary, $24, ''),
+                                 $23::tsquery, $19)
            END
        END AS summary_marked,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery AND length(h.summary) > $22 THEN
-           h.summary
+           translate(h.summary, $24, '')
        END AS summary_fragmented
   FROM {WALK} AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
@@ -303,6 +308,7 @@ def search_arguments(
         *probes,
         SUMMARY_WHOLE,
         any_word,
+        MARKS,
     ]
 
 
