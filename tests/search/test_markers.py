@@ -1,4 +1,4 @@
-"""Time markers: a span of time as the fewest day, month, year and decade markers.
+"""Time markers: a span of time as the fewest blocks of 1, 2, 4 ... 65,536 days.
 
 The cover is checked day by day against the span, and the markers the database gives a
 document against the ones Python looks for (the two must agree, or a search misses articles).
@@ -13,20 +13,31 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressroom.db.targets import DatabaseTargets
-from pressroom.search.markers import END_DAY, FIRST_DAY, lexeme, time_markers
+from pressroom.search.markers import (
+    ALL_DAYS,
+    END_DAY,
+    FIRST_DAY,
+    TOP_BLOCK,
+    block,
+    lexeme,
+    time_markers,
+)
 
 DAYS = st.dates(min_value=FIRST_DAY, max_value=END_DAY - timedelta(days=1))
 
 
+def _number(day: date) -> int:
+    return (day - FIRST_DAY).days
+
+
 def _marker_of(day: date, marker: str) -> bool:
-    kind, value = marker[1], marker[2:]
-    if kind == "c":
-        return day.year // 10 == int(value)
-    if kind == "y":
-        return f"{day:%Y}" == value
-    if kind == "m":
-        return f"{day:%Y-%m}" == value
-    return kind == "d" and f"{day:%Y-%m-%d}" == value
+    assert marker.startswith("§t"), marker
+    size_log2, index = marker[2:].split(".")
+    return _number(day) >> int(size_log2) == int(index)
+
+
+def _blocks_of(day: date) -> set[str]:
+    return {block(size_log2, _number(day) >> size_log2) for size_log2 in range(TOP_BLOCK + 1)}
 
 
 def _markers(query: str) -> list[str]:
@@ -50,18 +61,24 @@ def test_a_span_is_covered_by_exactly_its_days(
     for outside in (first - timedelta(days=1), end):
         if FIRST_DAY <= outside < END_DAY:
             assert not any(_marker_of(outside, marker) for marker in markers)
-    # Few markers whatever the span: at most a month of days and eleven months at each edge.
-    assert len(markers) <= 2 * (30 + 11 + 9) + 20
+    assert sum(1 << int(marker[2:].split(".")[0]) for marker in markers) == (end - first).days
+    # Few markers whatever the span: at most two blocks of each size.
+    assert len(markers) <= 2 * (TOP_BLOCK + 1)
+    assert len(set(markers)) == len(markers)
 
 
 def test_spans_round_out_to_whole_days_and_open_ends() -> None:
     start = datetime(2026, 11, 15, 13, 0, tzinfo=UTC)
-    assert _markers(time_markers(start, start + timedelta(hours=1)) or "") == ["§d2026-11-15"]
-    week = _markers(time_markers(datetime(2026, 11, 15, tzinfo=UTC), None) or "")
-    assert week[:16] == [f"§d2026-11-{day}" for day in range(15, 31)]
-    assert week[16:] == ["§m2026-12", "§y2027", "§y2028", "§y2029"] + [
-        f"§c{decade}" for decade in range(203, 210)
-    ]
+    day = _number(start.date())
+    assert _markers(time_markers(start, start + timedelta(hours=1)) or "") == [block(0, day)]
+    # Open towards the future: from its first day, blocks ever larger, one of each size at most.
+    onwards = _markers(time_markers(datetime(2026, 11, 15, tzinfo=UTC), None) or "")
+    assert onwards[0] == block(0, day)
+    assert len(onwards) <= TOP_BLOCK + 1
+    assert sum(1 << int(marker[2:].split(".")[0]) for marker in onwards) == ALL_DAYS - day
+    for later in (day, day + 1, day + 1000, _number(END_DAY) - 1):
+        assert sum(_marker_of(FIRST_DAY + timedelta(days=later), m) for m in onwards) == 1
+    assert not any(_marker_of(start.date() - timedelta(days=1), m) for m in onwards)
     assert time_markers(None, start) is None  # open towards the past: markers narrow nothing
     midnight = datetime(2026, 11, 15, tzinfo=UTC)
     assert time_markers(midnight, midnight) == lexeme("§none")  # empty: nothing matches
@@ -86,10 +103,9 @@ async def test_documents_carry_the_markers_searches_look_for(corpus: DatabaseTar
         assert len(by_article) >= 10
         for (published_at, site_id, language), found in by_article.items():
             day = published_at.astimezone(UTC)
-            expected = {f"§s{site_id}", f"§l{language}"} | set(
-                _markers(time_markers(day, day + timedelta(microseconds=1)) or "")
-            )
-            expected |= {f"§c{day.year // 10}", f"§y{day:%Y}", f"§m{day:%Y-%m}"}
+            expected = {f"§s{site_id}", f"§l{language}"} | _blocks_of(day.date())
             assert found == expected
+            # The day's own block is what a search of that day looks for.
+            assert set(_markers(time_markers(day, day + timedelta(microseconds=1)) or "")) <= found
     finally:
         await conn.close()
