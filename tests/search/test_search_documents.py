@@ -246,7 +246,8 @@ async def test_settling_a_load_merges_the_search_entries_left_pending(
     merge = "SELECT gin_clean_pending_list('pressroom.search_documents_terms'::regclass)"
     await upsert_sites(writer, sample_sites(SITES, seed=6))
     # A load leaves its entries pending (fast update): merging them here finds pages to merge.
-    await load_articles(writer, generate_articles(100, SITES, seed=6))
+    # Fifty articles: a hundred hold about the 4 MB at which the load merges its list itself.
+    await load_articles(writer, generate_articles(50, SITES, seed=6))
     assert await owner.fetchval(merge) > 0
     # A load that is settled leaves nothing pending for searches to read beside the index.
     await load_articles(writer, generate_articles(100, SITES, seed=7))
