@@ -30,10 +30,20 @@ def _number(day: date) -> int:
     return (day - FIRST_DAY).days
 
 
-def _marker_of(day: date, marker: str) -> bool:
+def _block(marker: str) -> tuple[int, int]:
+    """A time block's size (log2 of its days) and index."""
     assert marker.startswith("§t"), marker
     size_log2, index = marker[2:].split(".")
-    return _number(day) >> int(size_log2) == int(index)
+    return int(size_log2), int(index)
+
+
+def _days_in(markers: list[str]) -> int:
+    return sum(1 << _block(marker)[0] for marker in markers)
+
+
+def _marker_of(day: date, marker: str) -> bool:
+    size_log2, index = _block(marker)
+    return _number(day) >> size_log2 == index
 
 
 def _blocks_of(day: date) -> set[str]:
@@ -61,7 +71,7 @@ def test_a_span_is_covered_by_exactly_its_days(
     for outside in (first - timedelta(days=1), end):
         if FIRST_DAY <= outside < END_DAY:
             assert not any(_marker_of(outside, marker) for marker in markers)
-    assert sum(1 << int(marker[2:].split(".")[0]) for marker in markers) == (end - first).days
+    assert _days_in(markers) == (end - first).days
     # Few markers whatever the span: at most two blocks of each size.
     assert len(markers) <= 2 * (TOP_BLOCK + 1)
     assert len(set(markers)) == len(markers)
@@ -75,7 +85,7 @@ def test_spans_round_out_to_whole_days_and_open_ends() -> None:
     onwards = _markers(time_markers(datetime(2026, 11, 15, tzinfo=UTC), None) or "")
     assert onwards[0] == block(0, day)
     assert len(onwards) <= TOP_BLOCK + 1
-    assert sum(1 << int(marker[2:].split(".")[0]) for marker in onwards) == ALL_DAYS - day
+    assert _days_in(onwards) == ALL_DAYS - day
     for later in (day, day + 1, day + 1000, _number(END_DAY) - 1):
         assert sum(_marker_of(FIRST_DAY + timedelta(days=later), m) for m in onwards) == 1
     assert not any(_marker_of(start.date() - timedelta(days=1), m) for m in onwards)
