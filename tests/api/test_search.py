@@ -411,6 +411,45 @@ async def test_unreadable_searches_are_400(http: httpx.AsyncClient, q: str) -> N
     assert problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/search", "q"),
+        ("/search?q=metro&limit=0", "limit"),
+        ("/search?q=metro&limit=101", "limit"),
+        ("/search?q=metro&lang=persian", "lang"),
+        ("/search?q=metro&from=yesterday", "from"),
+        ("/search?q=metro&to=9999-12-31T23:59:59Z", "to"),
+        ("/search?q=metro&site=a%00b", "site"),
+        (f"/search?q=metro&cursor={'A' * 601}", "cursor"),
+        ("/search/suggest", "q"),
+        ("/search/suggest?q=me&limit=21", "limit"),
+        ("/search/suggest?q=me&lang=EN", "lang"),
+    ],
+)
+async def test_bad_parameters_are_422_naming_the_parameter(
+    http: httpx.AsyncClient, path: str, parameter: str
+) -> None:
+    response = await http.get(path)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert parameter in body["detail"]
+    assert body["errors"] == [
+        {"parameter": parameter, "in": "query", "message": body["errors"][0]["message"]}
+    ]
+
+
+async def test_parameters_are_read_as_fastapi_reads_them(http: httpx.AsyncClient) -> None:
+    """The last of a repeated parameter counts; names not known are ignored; a time without a
+    zone is UTC."""
+    response = await http.get("/search?q=harbour&limit=1&limit=4&colour=red")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 4
+    before = (NOW - timedelta(days=30)).replace(tzinfo=None).isoformat()
+    assert _urls(await _search(http, q="storm", to=before)) == ["stale"]
+
+
 async def test_did_you_mean(http: httpx.AsyncClient) -> None:
     body = await _search(http, q="harbuor")
     assert body["items"] == []

@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from pressroom.api.articles import NO_NUL, Language, Timestamp
 from pressroom.api.deps import DEFAULT_PAGE, Cursor, Limit, reading
+from pressroom.api.query import documented, read_query
 from pressroom.api.responses import CACHE_LIST, json_response
 from pressroom.api.schemas import SearchPage, SuggestionList, problems
 from pressroom.search.engine import SearchFilter, search_articles
@@ -34,6 +36,34 @@ def _filter(
     return SearchFilter(site.lower() if site else None, lang, after, before)
 
 
+class SearchQuery(BaseModel):
+    """The query string of GET /search."""
+
+    # No max_length here: a search too long is the search syntax's 400, like every other bad q.
+    q: Annotated[
+        str, Query(description=f"What to search for; up to {MAX_QUERY_LENGTH} characters.")
+    ]
+    site: Site = None
+    lang: Language = None
+    from_: Annotated[
+        Timestamp, Query(alias="from", description="Published at or after; ISO 8601.")
+    ] = None
+    to: Annotated[Timestamp, Query(description="Published before; ISO 8601.")] = None
+    limit: Limit = DEFAULT_PAGE
+    cursor: Cursor = None
+
+
+class SuggestQuery(BaseModel):
+    """The query string of GET /search/suggest."""
+
+    q: Annotated[str, Query(description="What has been typed so far.")]
+    site: Site = None
+    lang: Language = None
+    limit: Annotated[int, Query(ge=1, le=20, description="Suggestions wanted.")] = 8
+
+
+# Both routes read their query strings as one model (api/query.py): FastAPI's handling of them,
+# parameter by parameter, cost a search 50-110 µs of CPU.
 @router.get(
     "/search",
     summary="Search articles",
@@ -46,31 +76,19 @@ def _filter(
     ),
     response_model=SearchPage,
     responses=problems(400, 422, 503),
+    openapi_extra=documented(SearchQuery),
 )
-async def search(
-    request: Request,
-    # No max_length here: a search too long is the search syntax's 400, like every other bad q.
-    q: Annotated[
-        str, Query(description=f"What to search for; up to {MAX_QUERY_LENGTH} characters.")
-    ],
-    site: Site = None,
-    lang: Language = None,
-    from_: Annotated[
-        Timestamp, Query(alias="from", description="Published at or after; ISO 8601.")
-    ] = None,
-    to: Annotated[Timestamp, Query(description="Published before; ISO 8601.")] = None,
-    limit: Limit = DEFAULT_PAGE,
-    cursor: Cursor = None,
-) -> Response:
+async def search(request: Request) -> Response:
+    params = read_query(request, SearchQuery)
     settings = request.app.state.settings
-    where = _filter(site, lang, from_, to)
+    where = _filter(params.site, params.lang, params.from_, params.to)
     async with reading(request) as conn:
         result = await search_articles(
             conn,
-            q,
+            params.q,
             where,
-            cursor=cursor,
-            limit=limit,
+            cursor=params.cursor,
+            limit=params.limit,
             half_life=timedelta(days=settings.search_half_life_days),
             newest=request.app.state.newest_seen,
             corrections=request.app.state.corrections,
@@ -87,21 +105,17 @@ async def search(
     ),
     response_model=SuggestionList,
     responses=problems(400, 422, 503),
+    openapi_extra=documented(SuggestQuery),
 )
-async def suggest(
-    request: Request,
-    q: Annotated[str, Query(description="What has been typed so far.")],
-    site: Site = None,
-    lang: Language = None,
-    limit: Annotated[int, Query(ge=1, le=20, description="Suggestions wanted.")] = 8,
-) -> Response:
-    where = _filter(site, lang)
+async def suggest(request: Request) -> Response:
+    params = read_query(request, SuggestQuery)
+    where = _filter(params.site, params.lang)
     async with reading(request) as conn:
         found = await suggest_titles(
             conn,
-            q,
+            params.q,
             where,
-            limit=limit,
+            limit=params.limit,
             newest=request.app.state.newest_seen,
             corrections=request.app.state.corrections,
         )
