@@ -217,6 +217,10 @@ def _ilike(base_url: str, searches: list[dict[str, str]], requests: int) -> Ilik
     return IlikeResult(len(latencies), timed_out, statistics.median(latencies), p95)
 
 
+BASELINE = "article"
+BASELINE_AGAIN = "article, again"
+
+
 def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: Notify) -> Path:
     bench, targets = prepare_bench_stack(settings, options.articles, notify)
     notify("choosing words by how many articles hold them")
@@ -231,10 +235,14 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
         uvicorn_server("pressroom.api.app:create_app", free_port(), our_env, log, factory=True) as api,
         uvicorn_server("pressroom.bench.ilike_app:app", free_port(), ilike_env, log) as ilike,
     ):  # fmt: skip
-        for scenario in plan:
-            notify(f"wrk: {scenario.description}")
+        # The lookup is measured first and again last: one disturbed baseline (a cold cache
+        # after a load, a checkpoint) moves every ratio, and the lower of the two is the one
+        # the targets are judged against (render_search_report()).
+        lookup = next(scenario for scenario in plan if scenario.name == BASELINE)
+        for name, scenario in [(s.name, s) for s in plan] + [(BASELINE_AGAIN, lookup)]:
+            notify(f"wrk: {scenario.description}" + (", again" if name == BASELINE_AGAIN else ""))
             warm_up(api.base_url, options.warmup_s, options.connections, scenario.paths)
-            ours[scenario.name] = Measured(
+            ours[name] = Measured(
                 *run_with_cpu(
                     api,
                     bench,
@@ -272,7 +280,8 @@ def render_search_report(
     articles: int,
     options: SearchBenchOptions,
 ) -> str:
-    base = ours["article"].wrk.p95_us
+    baselines = [ours[name].wrk.p95_us for name in (BASELINE, BASELINE_AGAIN) if name in ours]
+    base = min(baselines)
     lines = [
         "# Search benchmark",
         "",
@@ -301,22 +310,28 @@ def render_search_report(
         "",
         "CPU per request is what the API worker and PostgreSQL's backends used during the "
         "scenario's measured run, divided by its requests (from /proc): on two cores shared with "
-        "wrk, the latencies follow it.",
+        "wrk, the latencies follow it. The lookup is measured first and again after the searches; "
+        "ratios are to the lower of its two p95s, so a disturbed baseline cannot make a search "
+        "look faster than it is.",
         "",
         "| scenario | requests/s | p50 ms | p95 ms | p99 ms | p95 ÷ lookup p95 | target | met "
         "| API CPU µs/request | PostgreSQL CPU µs/request |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
-    for scenario in plan:
-        measured = ours[scenario.name]
+    rows = [(scenario.name, scenario.description, scenario) for scenario in plan]
+    if BASELINE_AGAIN in ours:
+        lookup = next(scenario for scenario in plan if scenario.name == BASELINE)
+        rows.append((BASELINE_AGAIN, f"{lookup.description}, again after the searches", lookup))
+    for name, description, scenario in rows:
+        measured = ours[name]
         r = measured.wrk
         ratio = r.p95_us / base
         target = f"≤ {scenario.target:g}×" if scenario.target else ""
-        target = "baseline" if scenario.name == "article" else target
+        target = "baseline" if scenario.name == BASELINE else target
         met = "" if scenario.target is None else ("yes" if ratio <= scenario.target else "**no**")
         errors = f" ({r.non_2xx} non-2xx)" if r.non_2xx else ""
         lines.append(
-            f"| {scenario.description}{errors} | {r.requests_per_s:,.0f} | {_ms(r.p50_us)} | "
+            f"| {description}{errors} | {r.requests_per_s:,.0f} | {_ms(r.p50_us)} | "
             f"{_ms(r.p95_us)} | {_ms(r.p99_us)} | {ratio:.1f}× | {target} | {met} | "
             f"{_us(measured.server_cpu_us)} | {_us(measured.postgres_cpu_us)} |"
         )
