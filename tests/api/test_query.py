@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from pressroom.api.app import create_app
+from pressroom.api.articles import ArticleListQuery
 from pressroom.api.query import documented
 from pressroom.api.search import SearchQuery, SuggestQuery
 
@@ -38,9 +39,14 @@ def _as_fastapi_documents(model: type[BaseModel]) -> list[dict[str, Any]]:
     return parameters
 
 
-def test_search_parameters_are_documented_as_fastapi_would() -> None:
+def test_parameters_read_as_one_model_are_documented_as_fastapi_would() -> None:
     spec = create_app().openapi()
-    for path, model in (("/search", SearchQuery), ("/search/suggest", SuggestQuery)):
+    read_as_models = (
+        ("/search", SearchQuery),
+        ("/search/suggest", SuggestQuery),
+        ("/articles", ArticleListQuery),
+    )
+    for path, model in read_as_models:
         served = spec["paths"][path]["get"]["parameters"]
         assert [p["name"] for p in documented(model)["parameters"]] == [p["name"] for p in served]
         assert served == _as_fastapi_documents(model)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel
 from starlette.responses import Response
 
 from pressroom.api.deps import DEFAULT_PAGE, Cursor, Limit, reading
+from pressroom.api.query import documented, read_query
 from pressroom.api.responses import CACHE_ITEM, CACHE_LIST, json_response
 from pressroom.api.schemas import Article, ArticlePage, problems
 from pressroom.content.articles import ArticleFilter, get_article, list_articles
@@ -42,35 +43,45 @@ def page_response(request: Request, page: object) -> Response:
     return json_response(request, page, CACHE_LIST)
 
 
+class ArticleListQuery(BaseModel):
+    """The query string of GET /articles, read as one model (api/query.py): seven parameters
+    that FastAPI would inspect one by one on every request."""
+
+    site: Annotated[
+        str | None, Query(max_length=253, pattern=NO_NUL, description="Only this site's domain.")
+    ] = None
+    tag: Annotated[
+        str | None, Query(max_length=100, pattern=NO_NUL, description="Only this tag's slug.")
+    ] = None
+    lang: Language = None
+    published_after: Annotated[
+        Timestamp, Query(description="Inclusive, ISO 8601; UTC when no zone is given.")
+    ] = None
+    published_before: Annotated[
+        Timestamp, Query(description="Exclusive, ISO 8601; UTC when no zone is given.")
+    ] = None
+    limit: Limit = DEFAULT_PAGE
+    cursor: Cursor = None
+
+
 @router.get(
     "/articles",
     summary="Articles, newest first",
     response_model=ArticlePage,
     responses=problems(400, 422, 503),
+    openapi_extra=documented(ArticleListQuery),
 )
-async def articles(
-    request: Request,
-    site: Annotated[
-        str | None, Query(max_length=253, pattern=NO_NUL, description="Only this site's domain.")
-    ] = None,
-    tag: Annotated[
-        str | None, Query(max_length=100, pattern=NO_NUL, description="Only this tag's slug.")
-    ] = None,
-    lang: Language = None,
-    published_after: Annotated[
-        Timestamp, Query(description="Inclusive, ISO 8601; UTC when no zone is given.")
-    ] = None,
-    published_before: Annotated[
-        Timestamp, Query(description="Exclusive, ISO 8601; UTC when no zone is given.")
-    ] = None,
-    limit: Limit = DEFAULT_PAGE,
-    cursor: Cursor = None,
-) -> Response:
+async def articles(request: Request) -> Response:
+    params = read_query(request, ArticleListQuery)
     where = ArticleFilter(
-        site.lower() if site else None, tag, lang, published_after, published_before
+        params.site.lower() if params.site else None,
+        params.tag,
+        params.lang,
+        params.published_after,
+        params.published_before,
     )
     async with reading(request) as conn:
-        page = await list_articles(conn, where, cursor, limit)
+        page = await list_articles(conn, where, params.cursor, params.limit)
     return page_response(request, page)
 
 
