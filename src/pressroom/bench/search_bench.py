@@ -221,6 +221,10 @@ BASELINE = "article"
 BASELINE_AGAIN = "article, again"
 
 
+def _baseline(plan: list[Scenario]) -> Scenario:
+    return next(scenario for scenario in plan if scenario.name == BASELINE)
+
+
 def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: Notify) -> Path:
     bench, targets = prepare_bench_stack(settings, options.articles, notify)
     notify("choosing words by how many articles hold them")
@@ -238,8 +242,7 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
         # The lookup is measured first and again last: one disturbed baseline (a cold cache
         # after a load, a checkpoint) moves every ratio, and the lower of the two is the one
         # the targets are judged against (render_search_report()).
-        lookup = next(scenario for scenario in plan if scenario.name == BASELINE)
-        for name, scenario in [(s.name, s) for s in plan] + [(BASELINE_AGAIN, lookup)]:
+        for name, scenario in [(s.name, s) for s in plan] + [(BASELINE_AGAIN, _baseline(plan))]:
             notify(f"wrk: {scenario.description}" + (", again" if name == BASELINE_AGAIN else ""))
             warm_up(api.base_url, options.warmup_s, options.connections, scenario.paths)
             ours[name] = Measured(
@@ -320,7 +323,7 @@ def render_search_report(
     ]
     rows = [(scenario.name, scenario.description, scenario) for scenario in plan]
     if BASELINE_AGAIN in ours:
-        lookup = next(scenario for scenario in plan if scenario.name == BASELINE)
+        lookup = _baseline(plan)
         rows.append((BASELINE_AGAIN, f"{lookup.description}, again after the searches", lookup))
     for name, description, scenario in rows:
         measured = ours[name]
