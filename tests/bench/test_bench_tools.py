@@ -16,6 +16,7 @@ from pressroom.bench.ingest_bench import IngestBenchOptions, Load, render_ingest
 from pressroom.bench.ingest_bench import Results as IngestResults
 from pressroom.bench.report import Measurement, ScenarioResult, render_api_report
 from pressroom.bench.search_bench import (
+    WORD_STATS,
     IlikeResult,
     Scenario,
     SearchBenchOptions,
@@ -185,3 +186,26 @@ def test_search_ratios_are_to_the_lower_of_the_two_lookups() -> None:
         "| lookup, again after the searches | 1,000 | 1.00 | 2.00 | 2.00 | 1.0× | baseline |"
         in report
     )
+
+
+async def test_the_search_benchmark_draws_words_that_a_search_finds(
+    corpus: DatabaseTargets,
+) -> None:
+    """Its words are lexemes, and an English lexeme is a stem ('basketbal') that a search
+    stems again into another ('basketb'): searched as typed, such a word finds nothing, and the
+    benchmark measured a misspelling and its "did you mean"."""
+    conn = await asyncpg.connect(corpus.reader)
+    try:
+        words = [r["word"] for r in await conn.fetch(WORD_STATS)]
+        unfound = await conn.fetch(
+            """
+            SELECT w FROM unnest($1::text[]) AS w
+             WHERE NOT EXISTS (SELECT FROM pressroom.search_documents d
+                                WHERE d.terms @@ pressroom.plain_search_query('fa', w))
+            """,
+            words,
+        )
+    finally:
+        await conn.close()
+    assert len(words) > 100
+    assert [r["w"] for r in unfound] == []
