@@ -31,6 +31,7 @@ from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.local.layout import Layout
 from pressroom.local.ports import free_port
+from pressroom.search.tsquery import DEFAULT_LANGUAGE
 
 
 async def _ids_and_site(corpus: DatabaseTargets) -> tuple[list[int], str]:
@@ -196,14 +197,15 @@ async def test_the_search_benchmark_draws_words_that_a_search_finds(
     benchmark measured a misspelling and its "did you mean"."""
     conn = await asyncpg.connect(corpus.reader)
     try:
-        words = [r["word"] for r in await conn.fetch(WORD_STATS)]
+        words = [r["word"] for r in await conn.fetch(WORD_STATS, DEFAULT_LANGUAGE)]
         unfound = await conn.fetch(
             """
             SELECT w FROM unnest($1::text[]) AS w
              WHERE NOT EXISTS (SELECT FROM pressroom.search_documents d
-                                WHERE d.terms @@ pressroom.plain_search_query('fa', w))
+                                WHERE d.terms @@ pressroom.plain_search_query($2, w))
             """,
             words,
+            DEFAULT_LANGUAGE,
         )
     finally:
         await conn.close()
