@@ -310,7 +310,8 @@ def render_search_report(
         "until every one was reached); one API worker (uvicorn, uvloop, httptools); each "
         "scenario draws its requests at random from the paths listed for it.",
         "- Words are drawn from the data: a ts_stat pass over a 1% sample of articles (rows, not pages) "
-        "gives each word's share of articles.",
+        "gives each word's share of articles; only words that a search typed as they stand "
+        "finds are drawn (an English stem such as 'basketbal' is not).",
         f"- ILIKE: the same searches against `ILIKE '%word%'` on title, summary and body, newest "
         f"first (src/pressroom/bench/ilike_app.py), up to {options.ilike_requests} sequential "
         "requests each (2 or 3 where each reads the whole table); a request still running after "
