@@ -172,6 +172,12 @@ WITH fresh AS (
                       WHERE t.slug IN (SELECT pressroom.tag_slug(tag) FROM unnest(tags) AS tag)
                       ORDER BY t.slug))
       FROM fresh
+     -- In publication order (ids begin with the time), not fresh's order by URL: a batch's
+     -- rows then lie on pages by time, in the partition and in search_documents (its trigger
+     -- writes them in this order), so a search's newest days read a few pages, not one per
+     -- match (measured on the sample corpus: the newest two days' 657 documents on 456
+     -- pages, each page holding rows from two weeks).
+     ORDER BY id
     RETURNING id, published_at
 ), tagged AS (
     INSERT INTO pressroom.article_tags (article_id, published_at, tag_id)
