@@ -175,8 +175,8 @@ WITH fresh AS (
      -- In publication order (ids begin with the time), not fresh's order by URL: a batch's
      -- rows then lie on pages by time, in the partition and in search_documents (its trigger
      -- writes them in this order), so a search's newest days read a few pages, not one per
-     -- match (measured on the sample corpus: the newest two days' 657 documents on 456
-     -- pages, each page holding rows from two weeks).
+     -- match (measured on the sample corpus: the newest two days' 657 documents lay on 456
+     -- pages, each holding rows from two weeks; in this order, on 113).
      ORDER BY id
     RETURNING id, published_at
 ), tagged AS (
