@@ -1,7 +1,9 @@
 """Time markers: a span of time as the fewest blocks of 1, 2, 4 ... 65,536 days.
 
 The cover is checked day by day against the span, and the markers the database gives a
-document against the ones Python looks for (the two must agree, or a search misses articles).
+document against the ones Python looks for (the two must agree, or a search misses articles),
+and so is the cover the database computes for the walk's floors (pressroom.time_blocks(),
+migration 0023) against Python's.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressroom.db.targets import DatabaseTargets
@@ -119,3 +121,40 @@ async def test_documents_carry_the_markers_searches_look_for(corpus: DatabaseTar
             assert set(_markers(time_markers(day, day + timedelta(microseconds=1)) or "")) <= found
     finally:
         await conn.close()
+
+
+# Moments of any second, midnights among them, from before the first day to after the last.
+MOMENTS = st.datetimes(
+    min_value=datetime(1890, 1, 1), max_value=datetime(2110, 1, 1), timezones=st.just(UTC)
+)
+
+
+async def test_the_database_covers_a_span_as_python_does(reader: asyncpg.Connection) -> None:
+    spans: list[tuple[datetime, datetime | None]] = []
+
+    @settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        MOMENTS,
+        st.one_of(st.none(), st.integers(min_value=-86_400, max_value=4000 * 86_400)),
+        st.booleans(),
+    )
+    def collect(start: datetime, length_s: int | None, at_midnight: bool) -> None:
+        if at_midnight:
+            start = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        spans.append((start, None if length_s is None else start + timedelta(seconds=length_s)))
+
+    collect()
+    rows = await reader.fetch(
+        "SELECT pressroom.time_blocks(s.start_at, s.end_at)::text AS found,"
+        "       s.expected::tsquery::text AS expected"
+        "  FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[]) WITH ORDINALITY"
+        "       AS s(start_at, end_at, expected, n)"
+        " ORDER BY s.n",
+        [start for start, _ in spans],
+        [end for _, end in spans],
+        [time_markers(start, end) for start, end in spans],
+    )
+    for (start, end), row in zip(spans, rows, strict=True):
+        # Python's text as PostgreSQL writes the same tsquery.
+        assert row["found"] == row["expected"], (start, end)
+    assert any(end is None for _, end in spans)

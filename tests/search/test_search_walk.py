@@ -115,8 +115,9 @@ async def test_a_full_page_reads_the_next_window_from_its_floor(
     """Once the page of a very common word is full short of its bound, the walk reads the next
     window only from the moment where freshness falls to the page's k-th best score, older than
     which nothing can beat it, and stops (migration 0018). Where that moment falls depends on
-    the scores: some half-lives put it inside the next window. That the pages stay exact is
-    test_pages_are_every_match_ranked's business."""
+    the scores: some half-lives put it inside the next window, which is then read through the
+    blocks of its days from the floor on (migration 0023), and its page is still every match
+    ranked."""
     conn = await asyncpg.connect(corpus.reader)
     cut = []
     try:
@@ -129,13 +130,17 @@ async def test_a_full_page_reads_the_next_window_from_its_floor(
                 SearchFilter(), compiled, now, timedelta(days=days), None, 3
             )
             walked = await conn.fetchrow(
-                f"SELECT windows_read, read_from FROM {WALK} AS p", *arguments
+                f"SELECT windows_read, read_from, ids FROM {WALK} AS p", *arguments
             )
             assert walked is not None
             read, read_from = walked["windows_read"], walked["read_from"]
             start = planned.windows[read - 1].start
             if start is not None and read_from > start:
                 cut.append(days)
+                every = await conn.fetch(
+                    EVERY_MATCH, compiled.matching, compiled.tsquery, now, days * 86_400.0, 3
+                )
+                assert walked["ids"] == [row["article_id"] for row in every], days
     finally:
         await conn.close()
     assert cut
