@@ -188,9 +188,10 @@ BEGIN
         END IF;
         -- A full page: nothing published before floor_at can score above its k-th best
         -- (relevance is at most 1, so a score is at most the freshness). The window is read
-        -- from there, not from its start: its older matches are fetched (the markers select
-        -- whole windows) but neither scored nor counted, and nothing older is read at all. A
-        -- second less than exact, so the rounding of log() never drops a tie.
+        -- from there, not from its start, through the blocks of its days from the floor's on
+        -- (below): only the floor's own day holds matches that are fetched but neither scored
+        -- nor counted, and nothing older is read at all. A second less than exact, so the
+        -- rounding of log() never drops a tie.
         --
         -- Nor can a match published before body_floor whose head does not hold the search: its
         -- relevance is body_relevance, a tenth, so it falls below the k-th best score three
