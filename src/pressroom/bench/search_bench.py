@@ -179,27 +179,17 @@ async def draw_pairs(
     Drawn from any two common words instead (up to session 20), a fifth of the pairs never met:
     the sample corpus writes each section's articles from pools of that section's own
     paragraphs (sample/text.py), so two words of different sections never share an article,
-    while in real news they do now and then. A search learns that two words never meet only by reading both words' postings
-    over all years, 5-8 ms whatever the windows (docs/search.md, "Benchmark"), and those pairs
-    set the scenario's p95. They are measured apart, without a target."""
+    while in real news they do now and then. A search learns that two words never meet only by
+    reading both words' postings over all years, 5-8 ms whatever the windows (docs/search.md,
+    "Benchmark"), and those pairs set the scenario's p95. They are measured apart, without a
+    target."""
     held = [r["words"] for r in await conn.fetch(COMMON_TOGETHER, common, sample_percent)]
-    by_language = [
-        [words for words in (persian, english) if len(words) >= 2]
-        for persian, english in (
-            ([w for w in words if _persian(w)], [w for w in words if not _persian(w)])
-            for words in held
-        )
-    ]
-    choices = [languages for languages in by_language if languages]
+    choices = [languages for words in held if (languages := _pairable(words))]
     if not choices:
         raise RuntimeError("no sampled article holds two common words of one language")
     together = [" ".join(rng.sample(rng.choice(rng.choice(choices)), 2)) for _ in range(50)]
     met = {frozenset(pair) for words in held for pair in itertools.combinations(words, 2)}
-    languages = [
-        words
-        for words in ([w for w in common if _persian(w)], [w for w in common if not _persian(w)])
-        if len(words) >= 2
-    ]
+    languages = _pairable(common)
     never: list[str] = []
     for _ in range(500):
         if len(never) == 50:
@@ -219,6 +209,13 @@ async def _meet(conn: asyncpg.Connection, first: str, second: str) -> bool:
         SearchFilter(), compiled, datetime.now(UTC), timedelta(days=7), None, 1, first_found=True
     )
     return bool(await conn.fetchval(FINDS_ANY, *arguments))
+
+
+def _pairable(words: list[str]) -> list[list[str]]:
+    """The words by language (Persian, English), where a language has two or more of them."""
+    persian = [word for word in words if _persian(word)]
+    english = [word for word in words if not _persian(word)]
+    return [group for group in (persian, english) if len(group) >= 2]
 
 
 def _search(**params: str) -> str:
