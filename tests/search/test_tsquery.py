@@ -33,6 +33,14 @@ CASES = [
     # tsquery operators are plain punctuation: no prefix match, no negation.
     ("en", "tehr:* (storm)", "tehran storm", False),
     ("en", "tehran & !weather", "tehran weather", True),
+    # Three places: both pairs, but not one after the other, are not the phrase.
+    ("en", '"new york city"', "new york and york city", False),
+    ("en", '"new york city"', "new york city hall", True),
+    ("fa", '"ژاله حسین‌زاده"', "ژاله حسین و حسین زاده", False),
+    ("fa", '"ژاله حسین‌زاده"', "گفت‌وگو با ژاله حسین زاده", True),
+    ("en", 'tehran or "new york city"', "new york and york city", False),
+    ("en", 'tehran or "new york city"', "to new york city", True),
+    ("en", 'tehran -"new york city"', "tehran and new york city", False),
 ]
 
 
@@ -51,29 +59,58 @@ async def test_compiled_queries(
     assert found is matches, compiled.tsquery
 
 
+@pytest.mark.parametrize("in_head", [True, False])
 @pytest.mark.parametrize(("language", "search", "document", "matches"), CASES)
 async def test_lead_and_rest_match_exactly_where_the_whole_does(
-    reader: asyncpg.Connection, language: str, search: str, document: str, matches: bool
+    reader: asyncpg.Connection,
+    language: str,
+    search: str,
+    document: str,
+    matches: bool,
+    in_head: bool,
 ) -> None:
     """Migration 0021 finds documents by the words' first term that is not an exclusion and
-    the rest, as two conditions: together they hold exactly where all of them do."""
+    the rest, as two conditions, and migration 0024 a phrase of three places by its pairs,
+    its positions checked in the head or else in the terms: together they hold exactly where
+    all of them do, whether the document's text is its head or its body."""
     compiled = await compile_query(reader, parse_query(f"{search} harbour"), language)
     lead, rest = compiled.split()
     assert lead
     assert not lead.startswith("!")
     assert rest  # "harbour" at least
-    terms = "pressroom.search_terms(pressroom.search_vector($1, $2), ''::tsvector)"
+    vector = "pressroom.search_vector($1, $2)"
+    empty = "''::tsvector"
+    head, body = (vector, empty) if in_head else (empty, vector)
+    terms = f"pressroom.search_terms({head}, {body})"
+    positions = f"($6::tsquery IS NULL OR {head} @@ $6::tsquery OR {terms} @@ $6::tsquery)"
     row = await reader.fetchrow(
-        f"SELECT {terms} @@ $3::tsquery, {terms} @@ $4::tsquery AND {terms} @@ $5::tsquery",
+        f"SELECT {terms} @@ $3::tsquery,"
+        f" {terms} @@ $4::tsquery AND {terms} @@ $5::tsquery AND {positions}",
         language,
         f"{document} harbour",
         compiled.matching,
         lead,
         rest,
+        compiled.positions or None,
     )
     assert row is not None
     whole, split = row
     assert whole is split is matches, compiled
+
+
+async def test_a_phrase_of_three_places_is_indexed_by_its_pairs(
+    reader: asyncpg.Connection,
+) -> None:
+    """The index reads no phrase operator, which would make GIN walk each word's postings and
+    recheck every candidate against its terms in TOAST: the positions are checked apart."""
+    compiled = await compile_query(reader, parse_query('"new york city" tehran'), "en")
+    assert all("<" not in term for term in compiled.indexed), compiled
+    assert compiled.positions == "('new' <-> 'york' <-> 'citi')", compiled
+    # Two places are their pair exactly, and an exclusion keeps its positions: nothing apart.
+    for search in ['"new york" tehran', 'tehran -"new york city"']:
+        compiled = await compile_query(reader, parse_query(search), "en")
+        assert compiled.positions == "", compiled
+        assert compiled.indexed == compiled.finding, compiled
 
 
 async def test_stopwords_only_is_empty_and_says_which(reader: asyncpg.Connection) -> None:

@@ -200,41 +200,41 @@ def filter_language(where: SearchFilter) -> str | None:
 
 
 # pressroom.search_windows() walks the windows and returns the page's ids and scores, with the
-# newest and oldest publication times and where its reading stopped. Arguments $1-$17.
+# newest and oldest publication times and where its reading stopped. Arguments $1-$18.
 WALK = """
 pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::text[],
                          $4::text::timestamptz[], $5::text::timestamptz[], $6::text::float8[],
                          $7, $8, $9::tsquery, $10, $11, $12, $13, $14,
-                         $16::tsquery, $17::tsquery)
+                         $16::tsquery, $17::tsquery, $18::tsquery)
 """
 
 # One statement: the walk, then what the page shows, highlighted, for the page's rows only
-# (arguments $18 and $19: the headline options, $22: SUMMARY_WHOLE), and only where the title or
-# the summary holds a word of the search ($20 and $21: marks_probe()). Elsewhere the text is
+# (arguments $19 and $20: the headline options, $23: SUMMARY_WHOLE), and only where the title or
+# the summary holds a word of the search ($21 and $22: marks_probe()). Elsewhere the text is
 # shown as written, and where it is marked, the marks are carried onto it (snippets.py): for
 # fragments, through the normalised summary they were cut from. Fragments are cut around any
-# word of the search ($23): ts_headline cuts them around a span that satisfies its query, and
+# word of the search ($24): ts_headline cuts them around a span that satisfies its query, and
 # a summary holding one of two words (the other in the title or the body) showed its opening
-# unmarked. The characters of the marks ($24: MARKS) are taken out of the texts first, so an
+# unmarked. The characters of the marks ($25: MARKS) are taken out of the texts first, so an
 # article that holds them cannot forge a mark or hide one.
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        d.summary,
-       CASE WHEN r.n < $14 AND d.head @@ $20::tsquery THEN
-           ts_headline(pressroom.search_config(d.language), translate(h.title, $24, ''),
-                       $2::tsquery, $18)
-       END AS title_marked,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery THEN
-           CASE WHEN length(h.summary) <= $22
-                THEN ts_headline(pressroom.search_config(d.language), translate(h.summary, $24, ''),
-                                 $2::tsquery, $18)
-                ELSE ts_headline(pressroom.search_config(d.language), translate(h.summary, $24, ''),
-                                 $23::tsquery, $19)
+           ts_headline(pressroom.search_config(d.language), translate(h.title, $25, ''),
+                       $2::tsquery, $19)
+       END AS title_marked,
+       CASE WHEN r.n < $14 AND d.head @@ $22::tsquery THEN
+           CASE WHEN length(h.summary) <= $23
+                THEN ts_headline(pressroom.search_config(d.language), translate(h.summary, $25, ''),
+                                 $2::tsquery, $19)
+                ELSE ts_headline(pressroom.search_config(d.language), translate(h.summary, $25, ''),
+                                 $24::tsquery, $20)
            END
        END AS summary_marked,
-       CASE WHEN r.n < $14 AND d.head @@ $21::tsquery AND length(h.summary) > $22 THEN
-           translate(h.summary, $24, '')
+       CASE WHEN r.n < $14 AND d.head @@ $22::tsquery AND length(h.summary) > $23 THEN
+           translate(h.summary, $25, '')
        END AS summary_fragmented
   FROM {WALK} AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
@@ -285,6 +285,7 @@ def walk_arguments(
         planned.pairs,
         lead,
         rest or None,
+        compiled.positions or None,
     ]
 
 

@@ -45,12 +45,21 @@ class Leaf:
 
     @property
     def narrowed(self) -> str:
-        """What finds the phrase's documents through the index. Two words are their pair alone,
-        which GIN answers without reading any document's positions from TOAST; longer phrases
-        are their pairs (few candidates) and their positions (checked on those)."""
+        """What finds the phrase's documents exactly. Two words are their pair alone, which GIN
+        answers without reading any document's positions from TOAST; longer phrases are their
+        pairs (few candidates) and their positions (checked on those)."""
         if self.pairs and self.pairs_suffice:
             return self.pairs
         return f"{self.pairs} & ({self.query})" if self.pairs else self.query
+
+    @property
+    def indexed(self) -> str:
+        """What the index finds the phrase's candidates by: its pairs where it has them. A
+        tsquery with a phrase operator makes GIN walk each of its words' postings too (the
+        common 'حسین' of «ژاله حسین‌زاده», whose half-space makes three words) and recheck
+        every candidate against the document's terms, read from TOAST; its positions are
+        checked apart instead (CompiledQuery.positions)."""
+        return self.pairs or self.query
 
 
 # Compiled words and phrases, kept a while: searches repeat (a popular name, today's topic), and
@@ -65,6 +74,15 @@ class CompiledQuery:
     ignored: tuple[str, ...]  # the words and phrases made only of stopwords or punctuation
     # What finds the documents, term by term (ANDed): phrases with their pairs.
     finding: tuple[str, ...] = ()
+    # The same terms as the index reads them: each phrase of three places or more (outside an
+    # exclusion) as its pairs alone; positions holds those clauses whole ('' when none).
+    # Documents found by both are exactly those found by finding.
+    indexed: tuple[str, ...] = ()  # finding, where not given
+    positions: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.indexed:
+            object.__setattr__(self, "indexed", self.finding)
 
     @property
     def empty(self) -> bool:
@@ -76,12 +94,12 @@ class CompiledQuery:
         return " & ".join(self.finding)
 
     def split(self) -> tuple[str, str]:
-        """`matching` as the index reads it, two conditions (migration 0021): its first term
-        that is not an exclusion, and the rest ANDed ('' when nothing is left)."""
-        for n, term in enumerate(self.finding):
+        """The terms as the index reads them (`indexed`), two conditions (migration 0021): the
+        first term that is not an exclusion, and the rest ANDed ('' when nothing is left)."""
+        for n, term in enumerate(self.indexed):
             if not term.startswith("!"):
-                return term, " & ".join(self.finding[:n] + self.finding[n + 1 :])
-        return "", self.matching
+                return term, " & ".join(self.indexed[:n] + self.indexed[n + 1 :])
+        return "", " & ".join(self.indexed)
 
 
 async def compile_query(
@@ -108,7 +126,15 @@ async def compile_query(
     if not any(not part.startswith("!") for part in parts):
         return CompiledQuery("", ignored)
     finding = tuple(part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True)))
-    return CompiledQuery(" & ".join(parts), ignored, finding)
+    indexed = tuple(
+        part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True, indexed=True))
+    )
+    positions = " & ".join(
+        part
+        for clause in syntax.clauses
+        if _checks_positions(clause, by_leaf) and (part := _clause(clause, by_leaf, False))
+    )
+    return CompiledQuery(" & ".join(parts), ignored, finding, indexed, positions)
 
 
 async def _compile_leaves(conn: asyncpg.Connection, keys: list[LeafKey]) -> dict[LeafKey, Leaf]:
@@ -120,11 +146,24 @@ async def _compile_leaves(conn: asyncpg.Connection, keys: list[LeafKey]) -> dict
     return found
 
 
-def _clause(clause: Term | Alternatives, by_leaf: dict[int, Leaf], narrowed: bool) -> str:
+def _checks_positions(clause: Term | Alternatives, by_leaf: dict[int, Leaf]) -> bool:
+    """Whether the index reads this clause without a phrase's positions, which are then
+    checked apart: a clause holding a phrase of three places or more, not excluded."""
+    terms = clause.terms if isinstance(clause, Alternatives) else (clause,)
+    return not any(term.negated for term in terms) and any(
+        (leaf := by_leaf[id(term)]).query and leaf.indexed != leaf.narrowed for term in terms
+    )
+
+
+def _clause(
+    clause: Term | Alternatives, by_leaf: dict[int, Leaf], narrowed: bool, *, indexed: bool = False
+) -> str:
     def text(term: Term) -> str:
         leaf = by_leaf[id(term)]
         # An excluded phrase is excluded whatever its pairs: they would only add work.
-        return leaf.narrowed if narrowed and not term.negated else leaf.query
+        if not narrowed or term.negated:
+            return leaf.query
+        return leaf.indexed if indexed else leaf.narrowed
 
     if isinstance(clause, Term):
         if not by_leaf[id(clause)].query:
