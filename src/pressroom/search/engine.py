@@ -29,7 +29,6 @@ from pressroom.search.corrections import CorrectionMemory, corrected_search
 from pressroom.search.markers import language_marker, time_markers
 from pressroom.search.ranking import Window, older_bound, windows
 from pressroom.search.snippets import (
-    MARKS,
     SUMMARY_HEADLINE,
     SUMMARY_WHOLE,
     TITLE_HEADLINE,
@@ -215,26 +214,23 @@ pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::
 # fragments, through the normalised summary they were cut from. Fragments are cut around any
 # word of the search ($24): ts_headline cuts them around a span that satisfies its query, and
 # a summary holding one of two words (the other in the title or the body) showed its opening
-# unmarked. The characters of the marks ($25: MARKS) are taken out of the texts first, so an
-# article that holds them cannot forge a mark or hide one.
+# unmarked. The texts highlighted hold none of the marks' characters (pressroom.highlight_text()
+# takes them out when the article is written, migration 0020), so an article that holds them
+# can neither forge a mark nor hide one.
 SEARCH = f"""
 SELECT p.matches, p.read_from, p.newest, p.oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        d.summary,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery THEN
-           ts_headline(pressroom.search_config(d.language), translate(h.title, $25, ''),
-                       $2::tsquery, $19)
+           ts_headline(pressroom.search_config(d.language), h.title, $2::tsquery, $19)
        END AS title_marked,
        CASE WHEN r.n < $14 AND d.head @@ $22::tsquery THEN
            CASE WHEN length(h.summary) <= $23
-                THEN ts_headline(pressroom.search_config(d.language), translate(h.summary, $25, ''),
-                                 $2::tsquery, $19)
-                ELSE ts_headline(pressroom.search_config(d.language), translate(h.summary, $25, ''),
-                                 $24::tsquery, $20)
+                THEN ts_headline(pressroom.search_config(d.language), h.summary, $2::tsquery, $19)
+                ELSE ts_headline(pressroom.search_config(d.language), h.summary, $24::tsquery, $20)
            END
        END AS summary_marked,
-       CASE WHEN r.n < $14 AND d.head @@ $22::tsquery AND length(h.summary) > $23 THEN
-           translate(h.summary, $25, '')
+       CASE WHEN r.n < $14 AND d.head @@ $22::tsquery AND length(h.summary) > $23 THEN h.summary
        END AS summary_fragmented
   FROM {WALK} AS p
   LEFT JOIN LATERAL unnest(p.ids, p.scores) WITH ORDINALITY AS r(id, score, n) ON true
@@ -309,7 +305,6 @@ def search_arguments(
         *probes,
         SUMMARY_WHOLE,
         any_word,
-        MARKS,
     ]
 
 
