@@ -216,9 +216,13 @@ pressroom.search_windows($1::tsquery, $2::tsquery, $3::text::text[], $15::text::
 # a summary holding one of two words (the other in the title or the body) showed its opening
 # unmarked. The texts highlighted hold none of the marks' characters (pressroom.highlight_text()
 # takes them out when the article is written, migration 0020), so an article that holds them
-# can neither forge a mark nor hide one.
+# can neither forge a mark nor hide one. What the walk says of itself (its count, how far back it
+# read, the newest and oldest documents) is read from the first row, and sent on that one only.
 SEARCH = f"""
-SELECT p.matches, p.read_from, p.newest, p.oldest,
+SELECT CASE WHEN coalesce(r.n, 1) = 1 THEN p.matches END AS matches,
+       CASE WHEN coalesce(r.n, 1) = 1 THEN p.read_from END AS read_from,
+       CASE WHEN coalesce(r.n, 1) = 1 THEN p.newest END AS newest,
+       CASE WHEN coalesce(r.n, 1) = 1 THEN p.oldest END AS oldest,
        r.id, r.score, d.canonical_url, d.title, t.domain, d.language, d.author, d.published_at,
        d.summary,
        CASE WHEN r.n < $14 AND d.head @@ $21::tsquery THEN
