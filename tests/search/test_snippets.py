@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import random
 
 import pytest
@@ -14,6 +15,7 @@ from pressroom.search.snippets import (
     MARK_END,
     MARK_START,
     MARKS,
+    escaped,
     in_original,
 )
 from tests.search.test_normalize import CASES, INTERESTING
@@ -120,3 +122,9 @@ def test_any_text_maps_back_or_is_shown_as_given(original: str, rng: random.Rand
     # NFKC turns some characters into a space and a combining mark ("¨"), whose space may
     # then be dropped: such a text is shown normalised.
     _maps_back(original, rng, as_given=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"&<>\"'a ب", *INTERESTING]), max_size=30))
+def test_escaped_is_html_escape(text: str) -> None:
+    assert escaped(text) == html.escape(text)

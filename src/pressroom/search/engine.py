@@ -7,7 +7,6 @@ freshness, and with it every score, is the same on every page of one search.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,6 +31,7 @@ from pressroom.search.snippets import (
     SUMMARY_HEADLINE,
     SUMMARY_WHOLE,
     TITLE_HEADLINE,
+    escaped,
     in_original,
     marked_to_html,
     summary_opening,
@@ -318,12 +318,12 @@ def _hit(row: asyncpg.Record) -> dict[str, Any]:
         "score": round(row["score"], 6),
         "highlight": {
             "title": (
-                html.escape(row["title"])
+                escaped(row["title"])
                 if title is None
                 else marked_to_html(in_original(title, row["title"]))
             ),
             "summary": (
-                html.escape(summary_opening(row["summary"]))
+                escaped(summary_opening(row["summary"]))
                 if summary is None
                 else marked_to_html(in_original(summary, row["summary"], row["summary_fragmented"]))
             ),

@@ -90,9 +90,17 @@ EDGE = 3
 NEAR = 16
 
 
+def escaped(text: str) -> str:
+    """html.escape(text): most titles and summaries hold none of the characters it replaces,
+    and testing for them costs a sixth of its five passes (0.14 against 0.82 µs a title)."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html.escape(text)
+    return text
+
+
 def marked_to_html(text: str) -> str:
     """Escaped text with <mark> around the matched words, safe to put in a page as it is."""
-    return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return escaped(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
 def summary_opening(summary: str) -> str:
@@ -146,7 +154,8 @@ def _whole(text: str, plain: str, spans: Spans) -> str | None:
     else each marked word is found written as the one-for-one rules make it, near where the
     normalised text has it (a split plural or a run of spaces moves what follows by one). None
     where a marked word is written otherwise (diacritics, presentation forms)."""
-    if len(plain) == len(text) and _same_places(text, plain, 0, spans):
+    # The whole text: its edges need no check, only where the marks go.
+    if len(plain) == len(text) and _same_places(text, plain, 0, spans, edges=False):
         return _mark(text, 0, len(text), spans)
     found: Spans = []
     drift = after = 0
@@ -173,12 +182,14 @@ def _nearest(text: str, word: str, expected: int, after: int) -> int | None:
     return None
 
 
-def _same_places(text: str, plain: str, at: int, spans: Spans) -> bool:
+def _same_places(text: str, plain: str, at: int, spans: Spans, *, edges: bool = True) -> bool:
     """Whether the piece `plain`, found at `at` of a normalised text as long as `text`, stands
-    at the same place in `text`: its marked words and its edges are what the one-for-one rules
-    make of the original characters there."""
-    edges = ((0, min(EDGE, len(plain))), (max(len(plain) - EDGE, 0), len(plain)))
-    for start, end in (*edges, *spans):
+    at the same place in `text`: its marked words (and its edges, unless edges=False) are what
+    the one-for-one rules make of the original characters there."""
+    checked = spans
+    if edges:
+        checked = [(0, min(EDGE, len(plain))), (max(len(plain) - EDGE, 0), len(plain)), *spans]
+    for start, end in checked:
         written = text[at + start : at + end]
         if written != plain[start:end] and written.translate(_ONE_FOR_ONE) != plain[start:end]:
             return False
