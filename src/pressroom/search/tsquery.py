@@ -75,8 +75,8 @@ class CompiledQuery:
     # What finds the documents, term by term (ANDed): phrases with their pairs.
     finding: tuple[str, ...] = ()
     # The same terms as the index reads them: each phrase of three places or more (outside an
-    # exclusion) as its pairs alone; positions holds those clauses whole ('' when none).
-    # Documents found by both are exactly those found by finding.
+    # exclusion) as its pairs alone; positions holds those clauses whole ('' when none). The
+    # documents that match indexed and positions are exactly those that match finding.
     indexed: tuple[str, ...] = ()  # finding, where not given
     positions: str = ""
 
