@@ -126,14 +126,13 @@ async def compile_query(
     if not any(not part.startswith("!") for part in parts):
         return CompiledQuery("", ignored)
     finding = tuple(part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True)))
+    apart = [clause for clause in syntax.clauses if _checks_positions(clause, by_leaf)]
+    if not apart:  # most searches: the index reads the terms as they are
+        return CompiledQuery(" & ".join(parts), ignored, finding)
     indexed = tuple(
         part for clause in syntax.clauses if (part := _clause(clause, by_leaf, True, indexed=True))
     )
-    positions = " & ".join(
-        part
-        for clause in syntax.clauses
-        if _checks_positions(clause, by_leaf) and (part := _clause(clause, by_leaf, False))
-    )
+    positions = " & ".join(part for clause in apart if (part := _clause(clause, by_leaf, False)))
     return CompiledQuery(" & ".join(parts), ignored, finding, indexed, positions)
 
 
