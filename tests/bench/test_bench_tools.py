@@ -23,6 +23,7 @@ from pressroom.bench.search_bench import (
     Scenario,
     SearchBenchOptions,
     draw_pairs,
+    phrase_shares,
     render_search_report,
 )
 from pressroom.bench.search_bench import Inputs as SearchInputs
@@ -34,7 +35,8 @@ from pressroom.config import Settings
 from pressroom.db.targets import DatabaseTargets
 from pressroom.local.layout import Layout
 from pressroom.local.ports import free_port
-from pressroom.search.tsquery import DEFAULT_LANGUAGE
+from pressroom.search.syntax import parse_query
+from pressroom.search.tsquery import DEFAULT_LANGUAGE, compile_query
 
 
 async def _ids_and_site(corpus: DatabaseTargets) -> tuple[list[int], str]:
@@ -214,6 +216,33 @@ async def test_the_search_benchmark_draws_words_that_a_search_finds(
         await conn.close()
     assert len(words) > 100
     assert [r["w"] for r in unfound] == []
+
+
+async def test_a_phrase_share_is_that_of_the_sampled_articles_it_finds(
+    corpus: DatabaseTargets,
+) -> None:
+    """The benchmark tells selective phrases from common ones by their share of the sampled
+    articles: the share of those a search for the phrase finds, counted here one by one."""
+    conn = await asyncpg.connect(corpus.reader)
+    try:
+        titles = [r["title"] for r in await conn.fetch("SELECT title FROM pressroom.articles")]
+        openings = sorted({" ".join(t.split()[:2]) for t in titles if len(t.split()) >= 3})
+        sampled = await conn.fetchval(SAMPLED)
+        shares = await phrase_shares(conn, [*openings, "the of"], sampled)
+        counted: dict[str, int] = {}
+        for phrase in openings:
+            compiled = await compile_query(conn, parse_query(f'"{phrase}"'), None)
+            if compiled.empty:  # stopwords only ('What the'): a search for it finds nothing
+                continue
+            counted[phrase] = await conn.fetchval(
+                SAMPLED.replace("count(*)", "count(*) FILTER (WHERE d.terms @@ $1::tsquery)"),
+                compiled.matching,
+            )
+    finally:
+        await conn.close()
+    assert shares == {phrase: found / sampled for phrase, found in counted.items()}
+    assert "the of" not in shares
+    assert sum(1 for share in shares.values() if share > 0) > 10
 
 
 async def test_two_common_words_are_drawn_found_together_and_never_together(
