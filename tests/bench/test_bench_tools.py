@@ -17,6 +17,7 @@ from pressroom.bench.ingest_bench import IngestBenchOptions, Load, render_ingest
 from pressroom.bench.ingest_bench import Results as IngestResults
 from pressroom.bench.report import Measurement, ScenarioResult, render_api_report
 from pressroom.bench.search_bench import (
+    COMMON_SHARE,
     SAMPLED,
     WORD_STATS,
     IlikeResult,
@@ -256,7 +257,8 @@ async def test_two_common_words_are_drawn_found_together_and_never_together(
         common = [
             r["word"]
             for r in await conn.fetch(WORD_STATS, DEFAULT_LANGUAGE)
-            if 0.02 <= r["ndoc"] / sampled <= 0.10 and not any(c.isdigit() for c in r["word"])
+            if COMMON_SHARE[0] <= r["ndoc"] / sampled <= COMMON_SHARE[1]
+            and not any(c.isdigit() for c in r["word"])
         ]
         together, never = await draw_pairs(conn, random.Random(1), common, sample_percent=100)
         found = [

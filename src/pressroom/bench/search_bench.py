@@ -170,8 +170,9 @@ async def _inputs(targets: DatabaseTargets) -> Inputs:
         phrase_share = await phrase_shares(conn, openings, sampled)
     finally:
         await conn.close()
-    phrases = [p for p in openings if phrase_share.get(p, 1.0) <= COMMON_SHARE[1]]
-    common_phrases = [p for p in openings if phrase_share.get(p, 0.0) > COMMON_SHARE[1]]
+    # In the openings' order; phrases made only of stopwords have no share and are neither.
+    phrases = [p for p, part in phrase_share.items() if part <= most]
+    common_phrases = [p for p, part in phrase_share.items() if part > most]
     prefixes = [f"{w[0]} {w[1][:3]}" for w in title_words if len(w) >= 2 and len(w[1]) >= 3]
     return Inputs(
         ids=ids,
