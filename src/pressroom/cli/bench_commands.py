@@ -40,13 +40,25 @@ def search(
     articles: Annotated[
         int, typer.Option(min=1000, help="Sample articles in the bench database.")
     ] = 1_000_000,
-    duration: Annotated[int, typer.Option(min=1, help="Seconds per scenario.")] = 15,
+    duration: Annotated[
+        int, typer.Option(min=1, help="Seconds per scenario, over all rounds.")
+    ] = 15,
+    rounds: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Rounds of every scenario; each search is compared with its round's lookup."
+        ),
+    ] = 3,
     connections: Annotated[int, typer.Option(min=1, help="wrk connections.")] = 2,
     output: Annotated[Path, typer.Option(help="Report file.")] = Path("bench/results/search.md"),
 ) -> None:
     """Search through the API against a lookup by id and against ILIKE."""
     options = SearchBenchOptions(
-        articles=articles, duration_s=duration, connections=connections, output=output
+        articles=articles,
+        duration_s=duration,
+        rounds=rounds,
+        connections=connections,
+        output=output,
     )
     report = run_search_bench(settings(), options, notify=lambda line: console.print(f"• {line}"))
     console.print(f"[green]report written to {report}[/green]")
