@@ -23,6 +23,7 @@ from pressroom.bench.search_bench import (
     IlikeResult,
     Scenario,
     SearchBenchOptions,
+    checkpoint,
     cpu_per_request,
     draw_pairs,
     phrase_shares,
@@ -210,6 +211,19 @@ def test_cpu_per_request_is_weighed_by_each_round_s_requests() -> None:
     quick, slow = _result(300, 1000, 2000), _result(100, 3000, 6000)
     assert cpu_per_request([(quick, 100.0), (slow, 500.0)]) == 200.0
     assert cpu_per_request([(quick, 100.0), (slow, None)]) is None
+
+
+async def test_the_search_benchmark_writes_dirty_pages_before_measuring(
+    corpus: DatabaseTargets,
+) -> None:
+    assert corpus.admin is not None
+    conn = await asyncpg.connect(corpus.admin)
+    try:
+        before = await conn.fetchval("SELECT checkpoints_req FROM pg_stat_bgwriter")
+        await checkpoint(corpus)
+        assert await conn.fetchval("SELECT checkpoints_req FROM pg_stat_bgwriter") > before
+    finally:
+        await conn.close()
 
 
 async def test_the_search_benchmark_draws_words_that_a_search_finds(
