@@ -95,6 +95,10 @@ class SearchBenchOptions:
     ilike_requests: int = 5
     output: Path = Path("bench/results/search.md")
 
+    @property
+    def seconds_a_round(self) -> int:
+        return max(1, round(self.duration_s / self.rounds))
+
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
@@ -414,7 +418,6 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
     ilike_env = {"ILIKE_DATABASE_URL": targets.reader, "ILIKE_TIMEOUT_S": str(ILIKE_TIMEOUT_S)}
     theirs: dict[str, IlikeResult] = {}
     plan = scenarios(inputs)
-    seconds = max(1, round(options.duration_s / options.rounds))
     runs: dict[str, list[tuple[WrkResult, float | None, float | None]]] = {
         scenario.name: [] for scenario in plan
     }
@@ -441,7 +444,12 @@ def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: No
                 )
                 runs[scenario.name].append(
                     run_with_cpu(
-                        api, bench, api.base_url, seconds, options.connections, scenario.paths
+                        api,
+                        bench,
+                        api.base_url,
+                        options.seconds_a_round,
+                        options.connections,
+                        scenario.paths,
                     )
                 )
         for scenario in plan:
@@ -481,8 +489,6 @@ def render_search_report(
     options: SearchBenchOptions,
 ) -> str:
     lookup = ours[BASELINE]
-    rounds = len(lookup.rounds)
-    seconds = max(1, round(options.duration_s / options.rounds))
     lookup_p95s = ", ".join(_ms(run.p95_us) for run in lookup.rounds)
     lines = [
         "# Search benchmark",
@@ -499,9 +505,9 @@ def render_search_report(
         f"- wrk, {options.connections} connections. First a {options.warmup_s} s warm-up of each "
         "scenario that requests each of its paths in turn (repeated until every one was "
         "reached), then a CHECKPOINT; then every scenario in each of "
-        f"{rounds} rounds, {seconds} s a round after {REWARM_S} s of its requests, the lookup "
-        "first. One API worker (uvicorn, uvloop, httptools); each scenario draws its requests at "
-        "random from the paths listed for it.",
+        f"{options.rounds} rounds, {options.seconds_a_round} s a round after {REWARM_S} s of its "
+        "requests, the lookup first. One API worker (uvicorn, uvloop, httptools); each scenario "
+        "draws its requests at random from the paths listed for it.",
         "- Words are drawn from the data: a ts_stat pass over a 1% sample of articles (rows, not pages) "
         "gives each word's share of articles; only words that a search typed as they stand "
         "finds are drawn (an English stem such as 'basketbal' is not).",
