@@ -10,6 +10,7 @@ import sys
 
 import asyncpg
 
+from pressroom.bench.api_bench import checkpoint
 from pressroom.bench.cpu import postmaster_pid, tree_cpu_s
 from pressroom.bench.events_bench import EventsBenchOptions, Throughput, render_events_report
 from pressroom.bench.events_bench import Results as EventsResults
@@ -23,7 +24,6 @@ from pressroom.bench.search_bench import (
     IlikeResult,
     Scenario,
     SearchBenchOptions,
-    checkpoint,
     cpu_per_request,
     draw_pairs,
     phrase_shares,

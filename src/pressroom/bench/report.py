@@ -116,7 +116,8 @@ def render_api_report(m: Measurement) -> str:
         f"{m.articles:,} sample articles; wrk with 1 thread and {m.connections} connections, "
         f"{m.duration_s} s per scenario after a {m.warmup_s} s warm-up that requests each of the "
         "scenario's paths in turn (repeated until every one was reached), so the measured run reads "
-        "no page from disk that a running service would hold in memory; one API worker (uvicorn, uvloop, "
+        "no page from disk that a running service would hold in memory, then a CHECKPOINT, so it "
+        "writes none that a load or the warm-up left dirty; one API worker (uvicorn, uvloop, "
         "httptools); wrk, the servers and PostgreSQL share the machine.",
         "",
         *machine_description(),

@@ -29,7 +29,13 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
-from pressroom.bench.api_bench import count_articles, prepare_bench_stack, run_with_cpu, warm_up
+from pressroom.bench.api_bench import (
+    checkpoint,
+    count_articles,
+    prepare_bench_stack,
+    run_with_cpu,
+    warm_up,
+)
 from pressroom.bench.report import machine_description
 from pressroom.bench.servers import uvicorn_server
 from pressroom.bench.wrk import WrkResult, run_wrk
@@ -393,20 +399,6 @@ BASELINE = "article"
 # Before each measured run: every path was read in the warm-ups, and this only brings the API
 # and its connections back to the scenario after the others.
 REWARM_S = 1
-
-
-async def checkpoint(targets: DatabaseTargets) -> None:
-    """Write every dirty page before measuring. A load leaves gigabytes for a checkpoint spread
-    over minutes (after session 25's, 1.8 GB over 13.5 minutes, the whole of a first run), and the
-    warm-ups' first reads of loaded documents set their hint bits, dirtying their pages for the
-    next one. Only the local stack's superuser may; elsewhere the rounds run as they are."""
-    if targets.admin is None:
-        return
-    conn = await asyncpg.connect(targets.admin)
-    try:
-        await conn.execute("CHECKPOINT")
-    finally:
-        await conn.close()
 
 
 def run_search_bench(settings: Settings, options: SearchBenchOptions, notify: Notify) -> Path:
