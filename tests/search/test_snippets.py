@@ -81,6 +81,18 @@ def test_a_piece_not_in_the_text_is_shown_as_given() -> None:
     assert in_original(marked, original, normalize_text(original)) == marked
 
 
+def test_a_text_written_as_it_is_normalised_keeps_its_marks() -> None:
+    original = "وزارت نفت گزارش تازه‌ای داد"
+    marked = f"{MARK_START}وزارت{MARK_END} {MARK_START}نفت{MARK_END} گزارش تازه ای داد"
+    # Not as written (the half-space): the marks are carried over.
+    assert _readable(in_original(marked, original)) == "[وزارت] [نفت] گزارش تازه‌ای داد"
+    written_as_normalised = original.replace("\u200c", " ")
+    assert in_original(marked, written_as_normalised) == marked
+    # Marks that enclose nothing, or do not close, are not shown.
+    assert in_original(f"{MARK_START}{MARK_END}وزارت نفت", "وزارت نفت") == "وزارت نفت"
+    assert in_original(f"{MARK_START}وزارت نفت", "وزارت نفت") == "وزارت نفت"
+
+
 def test_marks_in_the_original_are_not_forged() -> None:
     original = f"a {MARK_START}fake{MARK_END} mark and a real one"
     shown = in_original(f"a fake mark and a {MARK_START}real{MARK_END} one", original)

@@ -124,7 +124,12 @@ def in_original(marked: str, original: str, normalised: str | None = None) -> st
     if MARK_START in text or MARK_END in text:  # marks of its own would be forged
         text = text.translate(_WITHOUT_MARKS)
     if normalised is None:
-        plain, spans = _unmark(marked)
+        plain = _without_marks(marked)
+        if plain == text and _marks_paired(marked):
+            # Written as it is normalised (most titles, and some summaries, of the sample
+            # corpus): the marked text is the text as written, marked.
+            return marked
+        spans = _spans(marked)
         whole = _whole(text, plain, spans)
         return (
             whole
@@ -198,6 +203,22 @@ def _same_places(text: str, plain: str, at: int, spans: Spans, *, edges: bool = 
 
 def _unmark(marked: str) -> tuple[str, Spans]:
     """The text without its marks, and the spans they enclosed in it."""
+    return _without_marks(marked), _spans(marked)
+
+
+def _without_marks(marked: str) -> str:
+    return marked.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def _marks_paired(marked: str) -> bool:
+    """Whether every mark opens, encloses a word and closes, as ts_headline() writes them."""
+    return MARK_START + MARK_END not in marked and marked.count(MARK_START) == marked.count(
+        MARK_END
+    )
+
+
+def _spans(marked: str) -> Spans:
+    """The spans the marks enclose, in the text without them."""
     spans: Spans = []
     removed = 0
     at = marked.find(MARK_START)
@@ -206,7 +227,7 @@ def _unmark(marked: str) -> tuple[str, Spans]:
             spans.append((at - removed, end - removed - 1))
         removed += 2
         at = marked.find(MARK_START, end)
-    return marked.replace(MARK_START, "").replace(MARK_END, ""), spans
+    return spans
 
 
 def _mark(text: str, start: int, end: int, spans: Spans) -> str:
