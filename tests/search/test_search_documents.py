@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
+from pressroom.db.targets import DatabaseTargets
 from pressroom.ingest.load import load_articles
 from pressroom.ingest.merge import upsert_sites
 from pressroom.ingest.settle import settle_after_load
@@ -186,17 +187,54 @@ async def test_pairs_of_neighbouring_words_are_terms(writer: asyncpg.Connection)
     )
 
 
-async def test_pairing_a_word_is_an_expression_not_a_call(writer: asyncpg.Connection) -> None:
-    # adjacent_pairs() pairs every place of a document: as a call per place, the SQL function
-    # executor took two thirds of its time (migration 0025).
+@pytest.mark.parametrize(
+    ("call", "arguments"),
+    [
+        # adjacent_pairs() pairs every place of a document (migration 0025).
+        ("pressroom.word_pair(v.a, v.n, v.b)", "'state'::text AS a, 3 AS n, 'art'::text AS b"),
+        # Every written document and title vector (migration 0026).
+        ("pressroom.search_markers(v.n, v.a, v.t)", "12 AS n, 'fa'::text AS a, now() AS t"),
+    ],
+)
+async def test_document_helpers_are_expressions_not_calls(
+    writer: asyncpg.Connection, call: str, arguments: str
+) -> None:
+    # Called rather than inlined, a SQL function is parsed and planned again for each call
+    # made from a statement its caller runs afresh (search_document() runs one per article):
+    # two thirds of adjacent_pairs()'s time, 0.45 ms of search_markers()'s.
     plan = await writer.fetch(
-        "EXPLAIN (VERBOSE, COSTS OFF) "
-        "WITH v AS MATERIALIZED (SELECT 'state'::text AS a, 3 AS gap, 'art'::text AS b) "
-        "SELECT pressroom.word_pair(v.a, v.gap, v.b) FROM v"
+        f"EXPLAIN (VERBOSE, COSTS OFF) WITH v AS MATERIALIZED (SELECT {arguments}) "
+        f"SELECT {call} FROM v"
     )
     output = next(row[0] for row in plan if "Output:" in row[0])
-    assert "word_pair" not in output
-    assert "CASE WHEN" in output
+    assert call.partition("(")[0] not in output
+
+
+async def test_a_document_s_head_is_built_once(
+    writer: asyncpg.Connection, database: DatabaseTargets
+) -> None:
+    # search_document() names its head twice; pulled up into one expression, the head (title
+    # and summary parsed, markers) was built twice for every article written (migration 0026).
+    # Counted by the normalisations (PL/pgSQL, never inlined): the title, the summary and the
+    # body once each.
+    article_id = await _one_article(writer, "head-once", language="fa", title="سر", tags=())
+    assert database.admin is not None
+    admin = await asyncpg.connect(database.admin)
+    try:
+        async with admin.transaction():
+            await admin.execute("SET LOCAL track_functions = 'all'")
+            await admin.fetchval(
+                "SELECT count(*) FROM pressroom.articles a, LATERAL pressroom.search_document("
+                "  a, pressroom.article_body_vector(a.language, a.body)) d "
+                "WHERE a.id = $1",
+                article_id,
+            )
+            calls = await admin.fetchval(
+                "SELECT pg_stat_get_xact_function_calls('pressroom.normalize_text'::regproc)"
+            )
+    finally:
+        await admin.close()
+    assert calls == 3
 
 
 async def test_tags_follow_article_tags(writer: asyncpg.Connection) -> None:
